@@ -1,0 +1,40 @@
+// ApiService: estoque's HTTP API, the one route table. Thin: parse and validate input, call the
+// store or the queue, encode the answer. Every error leaves through api/api_error.h.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "api/http_types.h"
+#include "domain/timestamp.h"
+#include "queue/message_queue.h"
+#include "store/position_store.h"
+
+namespace estoque::api {
+
+struct ApiConfig {
+  domain::TimeZone time_zone;        // for zone-less input times and seed-format output times
+  bool require_gtin_check_digit = false;  // opt-in: reject barcodes with a bad GTIN check digit
+};
+
+// Thread-safe: Handle may run concurrently on every I/O thread.
+class ApiService {
+ public:
+  // `store` and `queue` must outlive the service.
+  ApiService(store::PositionStore* store, queue::MessageQueue* queue, ApiConfig config);
+
+  // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
+  // committer thread for accepted writes).
+  void Handle(HttpRequest&& request, Responder respond);
+
+  // After this, writes get 503 (shutting down) while reads keep working. Idempotent.
+  void BeginShutdown();
+
+ private:
+  store::PositionStore* store_;
+  queue::MessageQueue* queue_;
+  ApiConfig config_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace estoque::api

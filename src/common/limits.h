@@ -1,0 +1,43 @@
+// Every bound of the system in one place, each with its unit. Exceeding one is a clear error,
+// never a crash or silent truncation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace estoque::limits {
+
+// Request bodies larger than this get 413.
+inline constexpr std::size_t kRequestBodyBytesMax = 1024 * 1024;
+// Request header block larger than this gets 431.
+inline constexpr std::size_t kRequestHeaderBytesMax = 16 * 1024;
+// Items in one POST /v1/posicoes body; more gets 400.
+inline constexpr std::size_t kItemsPerMessageMax = 1000;
+// JSON nesting depth accepted in any request body.
+inline constexpr std::size_t kJsonDepthMax = 32;
+// Page size bounds of list endpoints and of the seed's scan.
+inline constexpr std::size_t kPageLimitDefault = 100;
+inline constexpr std::size_t kPageLimitMax = 1000;
+
+// codigo_barra: 8..14 ASCII digits.
+inline constexpr std::size_t kBarcodeDigitsMin = 8;
+inline constexpr std::size_t kBarcodeDigitsMax = 14;
+// filial: 1..32 chars of [A-Za-z0-9_-].
+inline constexpr std::size_t kBranchCharsMin = 1;
+inline constexpr std::size_t kBranchCharsMax = 32;
+// nome_produto: 1..200 Unicode code points of valid UTF-8.
+inline constexpr std::size_t kProductNameCodePointsMin = 1;
+inline constexpr std::size_t kProductNameCodePointsMax = 200;
+
+// qtd_estoque: fixed point with 3 decimal places; |value| <= 10^12 units.
+inline constexpr int kQuantityDecimalPlaces = 3;
+inline constexpr int64_t kQuantityScale = 1000;  // milli-units per unit
+inline constexpr int64_t kQuantityAbsMilliMax = 1'000'000'000'000'000;  // 10^12 units
+
+// Embedded queue bounds (defaults; configurable). When full, writes get 503 + Retry-After.
+inline constexpr std::size_t kQueueMessagesMaxDefault = 200'000;
+inline constexpr std::size_t kQueueBytesMaxDefault = 512ull * 1024 * 1024;
+// Messages the worker applies in one atomic write.
+inline constexpr std::size_t kApplyBatchMessagesMax = 512;
+
+}  // namespace estoque::limits

@@ -1,0 +1,59 @@
+// MessageQueue: the durable hand-off between the HTTP front (producers) and the workers
+// (consumer). The embedded backend keeps messages in RocksDB (embedded_queue.h); an SQS backend
+// implements the same contract later.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "queue/message.h"
+
+namespace estoque::queue {
+
+struct QueueStats {
+  uint64_t depth_messages = 0;        // accepted, not yet applied
+  uint64_t depth_bytes = 0;           // their encoded size
+  int64_t oldest_age_ms = 0;          // age of the oldest waiting message; 0 when empty
+  uint64_t enqueued_messages_total = 0;  // since process start
+  uint64_t commits_total = 0;         // durable writes (fsync groups) since process start
+};
+
+// Thread-safe: every method may be called concurrently from any thread.
+class MessageQueue {
+ public:
+  using EnqueueCallback = std::function<void(Result<uint64_t> message_id)>;
+
+  virtual ~MessageQueue() = default;
+
+  // Accepts `message` for durable delivery. Calls `done` exactly once, from an internal thread
+  // (or inline on immediate refusal), with the message id once the message is durable (fsync'ed,
+  // under the default durability) or with an error:
+  //   ResourceExhausted: the queue is at its bound (messages or bytes); retry later;
+  //   Unavailable: shutting down or an I/O failure; nothing was stored.
+  // Concurrent calls share one durable write (group commit).
+  virtual void Enqueue(Message message, EnqueueCallback done) = 0;
+
+  // Waits up to `wait` for messages and returns up to `max_messages` of the oldest not yet handed
+  // out, in id order. Empty vector on timeout or after Close(). A message handed out and not
+  // acknowledged before a crash is delivered again after restart.
+  virtual Result<std::vector<Delivery>> Receive(std::size_t max_messages,
+                                                std::chrono::milliseconds wait) = 0;
+
+  // Marks `deliveries` as done so they are never delivered again. For the embedded backend the
+  // store already removed them in the atomic write that applied them (ConsumedInApply), and this
+  // only releases their in-memory accounting.
+  virtual Status Acknowledge(std::span<const Delivery> deliveries) = 0;
+
+  virtual QueueStats Stats() const = 0;
+
+  // Stops accepting (Enqueue then fails with Unavailable), completes the durable write in progress
+  // and wakes Receive() callers. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace estoque::queue

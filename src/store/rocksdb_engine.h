@@ -1,0 +1,76 @@
+// RocksEngine: the one RocksDB database of the embedded backend, shared by the position store
+// and the embedded queue so that applying a message and removing it are one atomic write.
+//
+// On-disk layout (format version 1; see docs/STORAGE.md). Column families:
+//   "default"             unused
+//   "meta"                "format_version" -> "1"; "counters" -> ApplyCounters (position_codec.h);
+//                         "queue.next_id" -> uint64 big-endian
+//   "positions"           key = codigo_barra '\0' filial      value = EncodePositionValue
+//   "positions_by_branch" key = filial '\0' codigo_barra      value = EncodePositionValue (covering)
+//   "queue"               key = message id, uint64 big-endian value = EncodeMessage (message_codec.h)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Status;
+}  // namespace rocksdb
+
+namespace estoque::store {
+
+struct EngineOptions {
+  std::string data_dir = "./data";  // created if missing; holds the RocksDB files
+  // true: every write that must be durable (queue enqueue) is fsync'ed before it returns;
+  // false ("os" durability): left to the OS page cache, lost on power failure (not on kill -9).
+  bool sync_writes = true;
+  std::size_t block_cache_bytes = 64ull << 20;    // read cache shared by all column families
+  std::size_t write_buffer_bytes = 32ull << 20;   // memtable size per column family
+};
+
+// Thread-safe (RocksDB is). Owns the DB and its column family handles; closes them on destruction.
+class RocksEngine {
+ public:
+  // Opens (creating if missing) the database in options.data_dir. Corruption if the directory
+  // holds an unknown format version; Unavailable on I/O errors or if another process holds it.
+  static Result<std::unique_ptr<RocksEngine>> Open(const EngineOptions& options);
+  ~RocksEngine();
+  RocksEngine(const RocksEngine&) = delete;
+  RocksEngine& operator=(const RocksEngine&) = delete;
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
+  rocksdb::ColumnFamilyHandle* positions() const { return positions_; }
+  rocksdb::ColumnFamilyHandle* positions_by_branch() const { return positions_by_branch_; }
+  rocksdb::ColumnFamilyHandle* queue() const { return queue_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  RocksEngine() = default;
+  EngineOptions options_;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* positions_ = nullptr;
+  rocksdb::ColumnFamilyHandle* positions_by_branch_ = nullptr;
+  rocksdb::ColumnFamilyHandle* queue_ = nullptr;
+};
+
+// Maps a RocksDB status to ours (IOError/Busy/TryAgain -> Unavailable, Corruption -> Corruption,
+// NotFound -> NotFound, the rest -> Internal), prefixing `context`.
+Status FromRocks(const rocksdb::Status& status, std::string_view context);
+
+// Key encodings shared by the store and the queue.
+std::string PositionKey(std::string_view barcode, std::string_view branch);
+std::string BranchIndexKey(std::string_view branch, std::string_view barcode);
+std::string QueueKey(uint64_t message_id);  // 8 bytes big-endian: sorts in id order
+uint64_t DecodeQueueKey(std::string_view key);  // REQUIRES: key.size() == 8
+
+}  // namespace estoque::store
