@@ -1,0 +1,127 @@
+#include "app/cli.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "app/serve.h"
+#include "app/serve_config.h"
+#include "load/load_generator.h"
+
+namespace estoque::app {
+namespace {
+
+// One option of `serve`: its long name is also its config-file key, and ESTOQUE_<NAME> (upper
+// case, '-' -> '_') its environment variable.
+struct EnvBinding {
+  std::string option;  // "listen"
+  std::string env;     // "ESTOQUE_LISTEN"
+};
+
+std::string EnvName(const std::string& option) {
+  std::string env = "ESTOQUE_";
+  for (char c : option) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
+template <typename T>
+void AddServeOption(CLI::App* serve, std::vector<EnvBinding>* bindings, const std::string& name,
+                    T* target, const std::string& help) {
+  serve->add_option("--" + name, *target, help + " [env " + EnvName(name) + "]")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  bindings->push_back({name, EnvName(name)});
+}
+
+// Precedence command line > environment > config file: CLI11 fills an option from the config
+// file only when nothing set it, so environment values are injected as leading arguments (the
+// user's own arguments come later and win through TakeLast).
+std::vector<std::string> WithEnvironment(int argc, char** argv, const std::vector<EnvBinding>& bindings) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  if (args.empty() || args[0] != "serve") return args;
+  std::vector<std::string> injected;
+  for (const auto& binding : bindings) {
+    if (const char* value = std::getenv(binding.env.c_str()); value != nullptr && *value != '\0') {
+      injected.push_back("--" + binding.option + "=" + value);
+    }
+  }
+  args.insert(args.begin() + 1, injected.begin(), injected.end());
+  return args;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"estoque: real-time inventory for supermarket chains"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "estoque 0.1.0");
+
+  ServeConfig serve_config;
+  std::vector<EnvBinding> bindings;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server on its embedded store and queue");
+  serve->set_config("--config", "", "Config file (TOML/INI; keys are the long option names) [env ESTOQUE_CONFIG]")
+      ->envname("ESTOQUE_CONFIG");
+  AddServeOption(serve, &bindings, "listen", &serve_config.listen, "HOST:PORT to listen on (port 0: any free port)");
+  AddServeOption(serve, &bindings, "data", &serve_config.data_dir, "Data directory");
+  AddServeOption(serve, &bindings, "timezone", &serve_config.time_zone, "IANA zone of zone-less times");
+  AddServeOption(serve, &bindings, "require-check-digit", &serve_config.require_gtin_check_digit,
+                 "Reject barcodes with an invalid GTIN check digit (true/false)");
+  AddServeOption(serve, &bindings, "durability", &serve_config.durability,
+                 "sync: fsync before acknowledging; os: leave it to the OS (faster, loses on power failure)");
+  AddServeOption(serve, &bindings, "io-threads", &serve_config.io_threads, "HTTP threads (0: one per core)");
+  AddServeOption(serve, &bindings, "queue-max-messages", &serve_config.queue_max_messages,
+                 "Bound on waiting messages; beyond it writes get 503");
+  AddServeOption(serve, &bindings, "queue-max-bytes", &serve_config.queue_max_bytes,
+                 "Bound on waiting bytes; beyond it writes get 503");
+  AddServeOption(serve, &bindings, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
+  AddServeOption(serve, &bindings, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
+  AddServeOption(serve, &bindings, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
+                 "On SIGTERM, how long in-flight work may take");
+
+  load::LoadOptions load_options;
+  CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");
+  load->add_option("--url", load_options.url, "Server base URL")->capture_default_str();
+  load->add_option("--catalog", load_options.catalog_path,
+                   "JSON catalog [{codigo_barra, nome_produto}] (default: a generated one)");
+  load->add_option("--products", load_options.generated_products, "Products in the generated catalog")->capture_default_str();
+  load->add_option("--branches", load_options.branches, "Branches (1001, 1002, ...)")->capture_default_str();
+  load->add_option("--batch", load_options.batch_items, "Items per request")->capture_default_str();
+  load->add_option("--connections", load_options.connections, "Concurrent connections")->capture_default_str();
+  load->add_option("--duration", load_options.duration_s, "Seconds to run")->capture_default_str();
+  load->add_option("--messages", load_options.messages_max, "Stop after this many messages (0: no limit)")->capture_default_str();
+  load->add_option("--rate", load_options.rate_items_per_s, "Offered items/s (0: as fast as possible)")->capture_default_str();
+  load->add_option("--freshness-every", load_options.freshness_sample_every,
+                   "Probe freshness of 1 message in N (0: never)")->capture_default_str();
+  load->add_flag("--seed-time-format", load_options.seed_time_format,
+                 "Send the seed's \"YYYY-MM-DD HH:MM:SS\" times instead of RFC 3339");
+  load->add_option("--threads", load_options.threads, "Client threads")->capture_default_str();
+  load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
+
+  std::vector<std::string> args = WithEnvironment(argc, argv, bindings);
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (serve->parsed()) return RunServe(serve_config);
+  if (load->parsed()) {
+    auto report = load::RunLoad(load_options, std::cerr);
+    if (!report.ok()) {
+      std::cerr << "estoque load: " << report.status().ToString() << "\n";
+      return 2;
+    }
+    std::cout << load::FormatReport(*report) << std::flush;
+    return report->error_responses == 0 ? 0 : 1;
+  }
+  return 1;
+}
+
+}  // namespace estoque::app

@@ -1,0 +1,9 @@
+// The `estoque` command line: subcommands serve and load.
+#pragma once
+
+namespace estoque::app {
+
+// Parses argv and runs the chosen subcommand. Returns the process exit code.
+int RunCli(int argc, char** argv);
+
+}  // namespace estoque::app

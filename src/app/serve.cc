@@ -1,0 +1,119 @@
+#include "app/serve.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/api_service.h"
+#include "api/http_server.h"
+#include "common/clock.h"
+#include "queue/embedded_queue.h"
+#include "queue/worker.h"
+#include "store/rocksdb_engine.h"
+#include "store/rocksdb_position_store.h"
+
+namespace estoque::app {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+int Fail(const Status& status, const char* what) {
+  std::fprintf(stderr, "estoque: %s: %s\n", what, status.ToString().c_str());
+  return 1;
+}
+
+// Waits (bounded) until the worker has applied every waiting message.
+void DrainQueue(const queue::MessageQueue& queue, std::chrono::milliseconds budget) {
+  const int64_t deadline = MonotonicMicros() + budget.count() * 1000;
+  while (queue.Stats().depth_messages > 0 && MonotonicMicros() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+}
+
+int RunServe(const ServeConfig& config) {
+  if (Status s = ValidateServeConfig(config); !s.ok()) return Fail(s, "invalid configuration");
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = SplitHostPort(config.listen, &host, &port); !s.ok()) return Fail(s, "listen");
+  auto zone = domain::TimeZone::Locate(config.time_zone);
+  if (!zone.ok()) return Fail(zone.status(), "timezone");
+
+  store::EngineOptions engine_options;
+  engine_options.data_dir = config.data_dir;
+  engine_options.sync_writes = config.durability == "sync";
+  engine_options.block_cache_bytes = config.block_cache_mb << 20;
+  const int64_t open_started_us = MonotonicMicros();
+  auto engine = store::RocksEngine::Open(engine_options);
+  if (!engine.ok()) return Fail(engine.status(), "opening the data directory");
+  store::RocksPositionStore store(engine->get());
+
+  queue::EmbeddedQueueOptions queue_options;
+  queue_options.max_messages = config.queue_max_messages;
+  queue_options.max_bytes = config.queue_max_bytes;
+  auto queue = queue::EmbeddedQueue::Open(engine->get(), queue_options);
+  if (!queue.ok()) return Fail(queue.status(), "opening the queue");
+  const uint64_t recovered = (*queue)->Stats().depth_messages;
+
+  queue::Worker worker(queue->get(), &store, queue::WorkerOptions{});
+  worker.Start();
+
+  api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
+  api::ApiService service(&store, queue->get(), api_config);
+
+  api::HttpServerOptions http_options;
+  http_options.host = host;
+  http_options.port = port;
+  http_options.io_threads =
+      config.io_threads > 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  auto server = api::HttpServer::Create(
+      http_options, [&service](api::HttpRequest&& request, api::Responder respond) {
+        service.Handle(std::move(request), std::move(respond));
+      });
+  if (!server.ok()) {
+    worker.Stop();
+    return Fail(server.status(), "listening");
+  }
+  (*server)->Start();
+  spdlog::info("ready in {} ms: data={} durability={} zone={} recovered_messages={}",
+               (MonotonicMicros() - open_started_us) / 1000, config.data_dir, config.durability,
+               config.time_zone, recovered);
+  std::printf("estoque listening on http://%s:%u\n", host.c_str(), (*server)->port());
+  std::fflush(stdout);
+
+  sigset_t signals = TerminationSignals();
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal {} received: shutting down", received);
+
+  const std::chrono::milliseconds drain(config.shutdown_drain_ms);
+  service.BeginShutdown();          // new writes: 503
+  (*server)->Stop(drain);           // in-flight requests finish and are answered
+  DrainQueue(**queue, drain);       // the worker applies what was accepted
+  (*queue)->Close();
+  worker.Stop();
+  const auto stats = (*queue)->Stats();
+  spdlog::info("stopped: {} messages left in the queue for the next start", stats.depth_messages);
+  return 0;
+}
+
+}  // namespace estoque::app

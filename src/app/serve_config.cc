@@ -1,0 +1,48 @@
+#include "app/serve_config.h"
+
+#include <charconv>
+
+#include "domain/timestamp.h"
+
+namespace estoque::app {
+
+Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return Status::InvalidArgument("listen: expected HOST:PORT, got '" + listen + "'");
+  }
+  std::string h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  unsigned value = 0;
+  const char* begin = listen.data() + colon + 1;
+  const char* end = listen.data() + listen.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || value > 65535) {
+    return Status::InvalidArgument("listen: port must be 0..65535, got '" + listen + "'");
+  }
+  *host = std::move(h);
+  *port = static_cast<uint16_t>(value);
+  return Status::Ok();
+}
+
+Status ValidateServeConfig(const ServeConfig& config) {
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = SplitHostPort(config.listen, &host, &port); !s.ok()) return s;
+  if (config.data_dir.empty()) return Status::InvalidArgument("data: must not be empty");
+  if (auto zone = domain::TimeZone::Locate(config.time_zone); !zone.ok()) {
+    return Status::InvalidArgument("timezone: unknown IANA zone '" + config.time_zone + "'");
+  }
+  if (config.durability != "sync" && config.durability != "os") {
+    return Status::InvalidArgument("durability: must be 'sync' or 'os'");
+  }
+  if (config.queue_max_messages == 0) return Status::InvalidArgument("queue-max-messages: must be > 0");
+  if (config.queue_max_bytes < limits::kRequestBodyBytesMax) {
+    return Status::InvalidArgument("queue-max-bytes: must be at least the 1 MiB body limit");
+  }
+  if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
+  if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
+  return Status::Ok();
+}
+
+}  // namespace estoque::app

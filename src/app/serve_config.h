@@ -1,0 +1,35 @@
+// ServeConfig: every setting of `estoque serve`, with its default. Settable on the command line,
+// from the environment (ESTOQUE_<NAME>) and from a config file (--config FILE, TOML/INI keys named
+// like the long options). Precedence: command line > environment > config file > default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/limits.h"
+#include "common/result.h"
+
+namespace estoque::app {
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";   // HOST:PORT; port 0 = any free port
+  std::string data_dir = "./data";         // RocksDB directory (positions and queue)
+  std::string time_zone = "America/Sao_Paulo";  // zone of zone-less input times and seed output
+  bool require_gtin_check_digit = false;   // reject barcodes whose GTIN check digit is wrong
+  std::string durability = "sync";         // "sync": fsync before 202; "os": page cache only
+  std::size_t io_threads = 0;              // HTTP threads; 0 = number of cores
+  std::size_t queue_max_messages = limits::kQueueMessagesMaxDefault;
+  std::size_t queue_max_bytes = limits::kQueueBytesMaxDefault;
+  std::size_t block_cache_mb = 64;         // RocksDB read cache
+  std::string log_level = "info";          // trace, debug, info, warn, error, off
+  int64_t shutdown_drain_ms = 10'000;      // SIGTERM: how long in-flight work may take
+};
+
+// "host:port" -> parts. InvalidArgument if malformed or the port is not 0..65535.
+Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
+
+// Checks every field (zone exists, durability known, bounds > 0). InvalidArgument naming the field.
+Status ValidateServeConfig(const ServeConfig& config);
+
+}  // namespace estoque::app
