@@ -3,8 +3,13 @@
 // Accepted input formats:
 //   "YYYY-MM-DD HH:MM:SS[.ffffff]"          zone-less: read in the given IANA zone
 //   "YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)" RFC 3339 with an offset ('T' or ' ' separator, 't'/'z' ok)
+// Field widths are strict (zero-padded). The fraction has 1 to 6 digits: more than 6 (RFC 3339
+// allows any number) is rejected rather than silently truncated, since we store microseconds.
+// Offsets are -23:59..+23:59 ("-00:00" reads as UTC). Leap seconds (:60) are rejected.
 // Zone-less local times that a DST change makes ambiguous resolve to the earlier instant; times
 // that a DST gap skips are rejected (they never happened on that branch's clock).
+// The whole implementation is hand-written (no iostreams, no regex, no allocation on success):
+// ingest parses one timestamp per item.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +27,8 @@ namespace estoque::domain {
 // A resolved IANA time zone. Cheap to copy; the zone data lives for the whole process.
 class TimeZone {
  public:
-  // Looks up an IANA name ("America/Sao_Paulo", "UTC"). NotFound if the tz database lacks it.
+  // Looks up an IANA name ("America/Sao_Paulo", "UTC") in the OS tz database
+  // (/usr/share/zoneinfo, loaded once on first use). NotFound if the database lacks it.
   static Result<TimeZone> Locate(std::string_view iana_name);
   const date::time_zone* zone() const { return zone_; }
   std::string_view name() const;
@@ -35,16 +41,22 @@ class TimeZone {
 // The server's default zone for zone-less times.
 inline constexpr std::string_view kDefaultTimeZoneName = "America/Sao_Paulo";
 
-// Parses `text` in either accepted format into UTC microseconds. InvalidArgument with a reason
-// for anything else (bad format, impossible date like 2024-02-30, out-of-range offset, a local
-// time skipped by DST in `zone`, years outside 1970..9999).
+// Parses `text` in either accepted format into UTC microseconds (>= 0). InvalidArgument with a
+// short reason for anything else: bad format ("expected YYYY-MM-DD HH:MM:SS or RFC 3339 with
+// offset"), impossible date like 2024-02-30 ("invalid date"), hour/minute/second out of range
+// ("invalid time of day"), out-of-range offset ("invalid UTC offset"), more than 6 fraction
+// digits, a local time skipped by DST in `zone` ("time does not exist in <zone> (DST gap)"),
+// years outside 1970..9999, or an instant before the Unix epoch (1970-01-01T00:30+01:00).
+// Thread-safe.
 Result<int64_t> ParseTimestampMicros(std::string_view text, const TimeZone& zone);
 
 // "YYYY-MM-DD HH:MM:SS" in `zone` (the seed's wire format; sub-second digits are dropped).
+// Thread-safe.
 std::string FormatSeedLocalTime(int64_t unix_micros, const TimeZone& zone);
 
 // RFC 3339 in `zone` with its offset: "2024-05-27T21:16:31-03:00", with ".ffffff" only when the
-// microseconds are non-zero.
+// microseconds are non-zero. A zero offset is written "+00:00" (never "Z"). Thread-safe.
+// ParseTimestampMicros(FormatRfc3339(t, z), any zone) == t for every t >= 0 before year 10000.
 std::string FormatRfc3339(int64_t unix_micros, const TimeZone& zone);
 
 }  // namespace estoque::domain

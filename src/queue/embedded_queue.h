@@ -13,18 +13,32 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "common/limits.h"
 #include "queue/message_queue.h"
 #include "store/rocksdb_engine.h"
 
 namespace estoque::queue {
 
 struct EmbeddedQueueOptions {
-  std::size_t max_messages = 200'000;          // bound on waiting messages
-  std::size_t max_bytes = 512ull * 1024 * 1024;  // bound on their encoded bytes
+  // Bounds on waiting messages (accepted and not yet acknowledged, durable or not) and on their
+  // encoded bytes. Enqueue beyond either gets ResourceExhausted.
+  std::size_t max_messages = limits::kQueueMessagesMaxDefault;
+  std::size_t max_bytes = limits::kQueueBytesMaxDefault;
+  // false (the embedded wiring): the store's Apply deletes the rows of the messages it applies,
+  // in the same atomic write, and Acknowledge only releases memory. true: Acknowledge deletes the
+  // rows itself, for a consumer whose store does not ConsumesQueueMessages().
+  bool delete_on_acknowledge = false;
 };
 
+// Thread-safe. Ids are assigned at commit, consecutively, from meta "queue.next_id" (written in the
+// same batch as the messages), so they are never reused, also after a restart with an empty queue.
+// A message handed out by Receive is not redelivered within the same process; it is delivered again
+// after a restart if nobody applied it (the row is still there). Delivery::attempt is therefore 1.
 class EmbeddedQueue final : public MessageQueue {
  public:
   // Loads waiting messages from `engine` and starts the committer thread. `engine` must outlive
@@ -53,6 +67,14 @@ class EmbeddedQueue final : public MessageQueue {
     Delivery delivery;
     std::size_t encoded_bytes;
   };
+  struct Unacked {
+    uint64_t id;
+    int64_t enqueued_at_us;
+    std::size_t encoded_bytes;
+  };
+
+  // Deletes the rows of `deliveries` (delete_on_acknowledge only).
+  Status DeleteRows(std::span<const Delivery> deliveries);
 
   store::RocksEngine* engine_;
   EmbeddedQueueOptions options_;
@@ -60,16 +82,21 @@ class EmbeddedQueue final : public MessageQueue {
   mutable std::mutex mutex_;
   std::condition_variable pending_cv_;   // committer waits for work
   std::condition_variable ready_cv_;     // consumer waits for messages
-  std::vector<Pending> pending_;         // accepted by Enqueue, not yet durable
+  std::vector<Pending> pending_;         // accepted by Enqueue, not yet taken by the committer
+  // Taken by the committer and being written: counted in the bounds until visible or failed.
+  std::size_t committing_messages_ = 0;
+  // Bytes of pending_ plus the commit in progress.
+  std::size_t pending_bytes_ = 0;
   std::deque<Waiting> ready_;            // durable, not yet handed out
   // Durable and not yet acknowledged (handed out or not): drives depth, bytes and oldest age.
-  std::deque<std::pair<uint64_t, int64_t>> unacked_;  // (id, enqueued_at_us), id order
+  std::deque<Unacked> unacked_;          // id order
   std::size_t unacked_bytes_ = 0;
-  std::size_t pending_bytes_ = 0;
-  uint64_t next_id_ = 1;
+  uint64_t next_id_ = 1;                 // committer only (and Open, before it starts)
   uint64_t enqueued_total_ = 0;
   uint64_t commits_total_ = 0;
   bool closed_ = false;
+
+  std::mutex close_mutex_;  // serialises Close() so the committer is joined once
   std::thread committer_;
 };
 

@@ -6,7 +6,8 @@
 //   "meta"                "format_version" -> "1"; "counters" -> ApplyCounters (position_codec.h);
 //                         "queue.next_id" -> uint64 big-endian
 //   "positions"           key = codigo_barra '\0' filial      value = EncodePositionValue
-//   "positions_by_branch" key = filial '\0' codigo_barra      value = EncodePositionValue (covering)
+//   "positions_by_branch" key = filial '\0' codigo_barra      value = empty (keys only: written
+//                         once, with the position's creation; positions are never deleted)
 //   "queue"               key = message id, uint64 big-endian value = EncodeMessage (message_codec.h)
 #pragma once
 

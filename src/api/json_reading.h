@@ -1,0 +1,45 @@
+// Helpers shared by the API's request decoders, over simdjson's On-Demand API. On-Demand only
+// validates what is read, so decoders walk every value of a body (ValidateValue) and check the
+// end of the document (CheckDocumentEnd): a body is either valid JSON throughout or rejected.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+namespace estoque::api::json {
+
+// The parser of the calling thread, reused across requests so its buffers are allocated once per
+// thread (they grow to the largest body seen, at most the request body limit). A document from it
+// must be finished before the same thread parses again.
+simdjson::ondemand::parser& ThreadParser();
+
+// simdjson's description of `error`, for "invalid_json" messages.
+std::string ErrorReason(simdjson::error_code error);
+
+// `raw_json_token()` text without the whitespace simdjson leaves after it.
+std::string_view TrimToken(std::string_view token);
+
+// True if `text` matches the JSON number grammar (RFC 8259 section 6) exactly.
+bool IsJsonNumberText(std::string_view text);
+
+// The text of `value`, which must be a string (else INCORRECT_TYPE). Without escapes it is a view
+// into the document's buffer (no copy); otherwise simdjson's unescaped copy. Either way it stays
+// valid while the document lives.
+simdjson::error_code ReadString(simdjson::ondemand::value& value, std::string_view* text);
+
+// The key of `field`, read like ReadString. Call at most once per field.
+simdjson::error_code ReadKey(simdjson::ondemand::field& field, std::string_view* key);
+
+// Reads `value` and everything inside it, so any syntax error in it surfaces. `depth` is the
+// nesting depth of `value` itself (the root is 1). Returns SUCCESS, DEPTH_ERROR if a container is
+// nested deeper than limits::kJsonDepthMax, or the syntax error found.
+simdjson::error_code ValidateValue(simdjson::ondemand::value value, std::size_t depth);
+
+// After the root value was read: SUCCESS if nothing but whitespace follows it, else
+// TRAILING_CONTENT.
+simdjson::error_code CheckDocumentEnd(simdjson::ondemand::document& document);
+
+}  // namespace estoque::api::json

@@ -1,0 +1,58 @@
+// The responders every handler uses, GET /health and GET /v1/fila.
+#include <cassert>
+#include <string>
+
+#include "api/handlers.h"
+#include "api/http_util.h"
+#include "api/json_writer.h"
+
+namespace estoque::api::handlers {
+
+void Respond(Responder& respond, HttpResponse&& response) {
+  assert(respond);
+  Responder taken = std::move(respond);
+  respond = nullptr;
+  taken(std::move(response));
+}
+
+void RespondJson(Responder& respond, const HttpRequest& request, std::string body,
+                 boost::beast::http::status status) {
+  Respond(respond, MakeJsonResponse(status, std::move(body), request.version(),
+                                    request.keep_alive()));
+}
+
+void RespondError(Responder& respond, const HttpRequest& request, const ApiError& error) {
+  Respond(respond, MakeErrorResponse(error, request.version(), request.keep_alive()));
+}
+
+void Health(const ServiceContext&, RouteRequest& request, Responder& respond) {
+  RespondJson(respond, request.http, R"({"status":"ok"})");
+}
+
+void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder& respond) {
+  const queue::QueueStats stats = context.queue->Stats();
+  Result<store::ApplyCounters> counters = context.store->Counters();
+  if (!counters.ok()) {
+    RespondError(respond, request.http, ApiErrorFromStatus(counters.status()));
+    return;
+  }
+  std::string body;
+  JsonWriter writer(&body);
+  writer.BeginObject();
+  writer.Key("profundidade");
+  writer.Uint(stats.depth_messages);
+  writer.Key("idade_mais_antiga_ms");
+  writer.Int(stats.oldest_age_ms);
+  writer.Key("aplicadas");
+  writer.Uint(counters->applied_items_total);
+  writer.Key("descartadas_mais_antigas");
+  writer.Uint(counters->dropped_older_items_total);
+  writer.Key("mensagens_aplicadas");
+  writer.Uint(counters->applied_messages_total);
+  writer.Key("bytes");
+  writer.Uint(stats.depth_bytes);
+  writer.EndObject();
+  RespondJson(respond, request.http, std::move(body));
+}
+
+}  // namespace estoque::api::handlers

@@ -1,0 +1,235 @@
+#include "queue/embedded_queue.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/clock.h"
+#include "queue/message_codec.h"
+
+namespace estoque::queue {
+namespace {
+
+constexpr std::string_view kNextIdKey = "queue.next_id";
+
+rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+
+}  // namespace
+
+EmbeddedQueue::EmbeddedQueue(store::RocksEngine* engine, const EmbeddedQueueOptions& options)
+    : engine_(engine), options_(options) {
+  assert(engine != nullptr);
+}
+
+Result<std::unique_ptr<EmbeddedQueue>> EmbeddedQueue::Open(store::RocksEngine* engine,
+                                                           const EmbeddedQueueOptions& options) {
+  std::unique_ptr<EmbeddedQueue> queue(new EmbeddedQueue(engine, options));
+  rocksdb::DB* db = engine->db();
+
+  std::string next_id_bytes;
+  rocksdb::Status read =
+      db->Get(rocksdb::ReadOptions(), engine->meta(), ToSlice(kNextIdKey), &next_id_bytes);
+  if (read.ok()) {
+    if (next_id_bytes.size() != 8) return Status::Corruption("malformed queue.next_id");
+    queue->next_id_ = std::max<uint64_t>(1, store::DecodeQueueKey(next_id_bytes));
+  } else if (!read.IsNotFound()) {
+    return store::FromRocks(read, "read queue.next_id");
+  }
+
+  // Whatever is still in the column family was accepted and not applied: it waits again.
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), engine->queue()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != 8) return Status::Corruption("malformed queue key");
+    const uint64_t id = store::DecodeQueueKey(std::string_view(key.data(), key.size()));
+    Result<Message> message = DecodeMessage(std::string_view(it->value().data(), it->value().size()));
+    if (!message.ok()) {
+      return Status::Corruption("queue message " + std::to_string(id) + ": " +
+                                message.status().message());
+    }
+    const std::size_t bytes = it->value().size();
+    queue->unacked_.push_back(Unacked{id, message->enqueued_at_us, bytes});
+    queue->unacked_bytes_ += bytes;
+    queue->ready_.push_back(Waiting{Delivery{id, std::move(*message), 1}, bytes});
+    queue->next_id_ = std::max(queue->next_id_, id + 1);
+  }
+  if (!it->status().ok()) return store::FromRocks(it->status(), "load queue");
+
+  queue->committer_ = std::thread([q = queue.get()] { q->CommitLoop(); });
+  return queue;
+}
+
+EmbeddedQueue::~EmbeddedQueue() { Close(); }
+
+void EmbeddedQueue::Enqueue(Message message, EnqueueCallback done) {
+  assert(done);
+  if (message.enqueued_at_us == 0) message.enqueued_at_us = NowUnixMicros();
+  std::string encoded = EncodeMessage(message);  // outside the lock: producers encode in parallel
+  Status refused;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t waiting_messages = pending_.size() + committing_messages_ + unacked_.size();
+    const std::size_t waiting_bytes = pending_bytes_ + unacked_bytes_;
+    if (closed_) {
+      refused = Status::Unavailable("queue is closed");
+    } else if (waiting_messages + 1 > options_.max_messages) {
+      refused = Status::ResourceExhausted("queue holds its maximum of " +
+                                          std::to_string(options_.max_messages) + " messages");
+    } else if (waiting_bytes + encoded.size() > options_.max_bytes) {
+      refused = Status::ResourceExhausted("queue holds its maximum of " +
+                                          std::to_string(options_.max_bytes) + " bytes");
+    } else {
+      pending_bytes_ += encoded.size();
+      pending_.push_back(Pending{std::move(message), std::move(encoded), std::move(done)});
+    }
+  }
+  if (!refused.ok()) {
+    done(std::move(refused));
+    return;
+  }
+  pending_cv_.notify_one();
+}
+
+void EmbeddedQueue::CommitLoop() {
+  std::vector<Pending> batch;
+  rocksdb::WriteBatch write_batch;
+  rocksdb::WriteOptions write_options;
+  write_options.sync = engine_->options().sync_writes;
+  for (;;) {
+    uint64_t first_id = 0;
+    std::size_t batch_bytes = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      pending_cv_.wait(lock, [this] { return closed_ || !pending_.empty(); });
+      if (pending_.empty()) {
+        assert(closed_);
+        return;  // closed and everything accepted was written
+      }
+      batch.swap(pending_);
+      committing_messages_ = batch.size();
+      first_id = next_id_;
+    }
+
+    // Group commit: every message pending at this moment in one write (one fsync).
+    write_batch.Clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      write_batch.Put(engine_->queue(), store::QueueKey(first_id + i), ToSlice(batch[i].encoded));
+      batch_bytes += batch[i].encoded.size();
+    }
+    const uint64_t next_id = first_id + batch.size();
+    write_batch.Put(engine_->meta(), ToSlice(kNextIdKey), store::QueueKey(next_id));
+    const rocksdb::Status written = engine_->db()->Write(write_options, &write_batch);
+    const Status status = store::FromRocks(written, "enqueue");
+
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      committing_messages_ = 0;
+      assert(pending_bytes_ >= batch_bytes);
+      pending_bytes_ -= batch_bytes;
+      // Consumed even by a failed write: ids are never reused, whatever the failure left on disk.
+      next_id_ = next_id;
+      if (status.ok()) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          const uint64_t id = first_id + i;
+          const std::size_t bytes = batch[i].encoded.size();
+          unacked_.push_back(Unacked{id, batch[i].message.enqueued_at_us, bytes});
+          unacked_bytes_ += bytes;
+          ready_.push_back(Waiting{Delivery{id, std::move(batch[i].message), 1}, bytes});
+        }
+        enqueued_total_ += batch.size();
+        ++commits_total_;
+      }
+    }
+    if (status.ok()) ready_cv_.notify_all();
+
+    // Callbacks run outside the lock: they may do real work (write an HTTP response).
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (status.ok()) {
+        batch[i].done(first_id + i);
+      } else {
+        batch[i].done(Status::Unavailable(status.message()));
+      }
+    }
+    batch.clear();
+  }
+}
+
+Result<std::vector<Delivery>> EmbeddedQueue::Receive(std::size_t max_messages,
+                                                     std::chrono::milliseconds wait) {
+  assert(max_messages >= 1);
+  std::vector<Delivery> deliveries;
+  std::unique_lock<std::mutex> lock(mutex_);
+  ready_cv_.wait_for(lock, wait, [this] { return closed_ || !ready_.empty(); });
+  if (closed_) return deliveries;
+  const std::size_t count = std::min(max_messages, ready_.size());
+  deliveries.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    deliveries.push_back(std::move(ready_.front().delivery));
+    ready_.pop_front();
+  }
+  return deliveries;
+}
+
+Status EmbeddedQueue::DeleteRows(std::span<const Delivery> deliveries) {
+  rocksdb::WriteBatch batch;
+  for (const Delivery& delivery : deliveries) {
+    batch.Delete(engine_->queue(), store::QueueKey(delivery.id));
+  }
+  // Not synced: a lost deletion only means a redelivery after a crash (at least once), and the
+  // newer-wins rule makes re-applying a message harmless.
+  return store::FromRocks(engine_->db()->Write(rocksdb::WriteOptions(), &batch), "acknowledge");
+}
+
+Status EmbeddedQueue::Acknowledge(std::span<const Delivery> deliveries) {
+  if (deliveries.empty()) return Status::Ok();
+  if (options_.delete_on_acknowledge) {
+    Status deleted = DeleteRows(deliveries);
+    if (!deleted.ok()) return deleted;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Delivery& delivery : deliveries) {
+    // Acknowledgements normally come in id order, so the front is the common case.
+    auto it = unacked_.begin();
+    if (it == unacked_.end()) break;
+    if (it->id != delivery.id) {
+      it = std::lower_bound(unacked_.begin(), unacked_.end(), delivery.id,
+                            [](const Unacked& entry, uint64_t id) { return entry.id < id; });
+      if (it == unacked_.end() || it->id != delivery.id) continue;  // already acknowledged
+    }
+    assert(unacked_bytes_ >= it->encoded_bytes);
+    unacked_bytes_ -= it->encoded_bytes;
+    unacked_.erase(it);
+  }
+  return Status::Ok();
+}
+
+QueueStats EmbeddedQueue::Stats() const {
+  QueueStats stats;
+  const int64_t now_us = NowUnixMicros();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats.depth_messages = pending_.size() + committing_messages_ + unacked_.size();
+  stats.depth_bytes = pending_bytes_ + unacked_bytes_;
+  if (!unacked_.empty()) {
+    stats.oldest_age_ms = std::max<int64_t>(0, (now_us - unacked_.front().enqueued_at_us) / 1000);
+  }
+  stats.enqueued_messages_total = enqueued_total_;
+  stats.commits_total = commits_total_;
+  return stats;
+}
+
+void EmbeddedQueue::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+  }
+  pending_cv_.notify_all();
+  ready_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+}  // namespace estoque::queue

@@ -1,0 +1,211 @@
+#include "store/rocksdb_engine.h"
+
+#include <algorithm>
+#include <cassert>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+namespace estoque::store {
+namespace {
+
+// The layout this code reads and writes (meta "format_version").
+constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kFormatVersionKey = "format_version";
+// Bits per key of the bloom filters on the point-lookup column families (~1% false positives).
+constexpr double kBloomBitsPerKey = 10.0;
+// Flushes and compactions share two background threads: the machine has two cores and the
+// foreground (HTTP, apply) needs them more.
+constexpr int kBackgroundJobsMax = 2;
+// Bound on all memtables together, in multiples of the per-column-family write buffer. Keeps the
+// RSS predictable (four column families could otherwise hold 4 x 2 x write_buffer_bytes).
+constexpr std::size_t kMemtableBudgetWriteBuffers = 3;
+// Bound on the WAL, in multiples of the per-column-family write buffer. Bounds the replay work
+// after a crash (restart must be ready in about 2 s).
+constexpr std::size_t kWalBudgetWriteBuffers = 4;
+
+rocksdb::CompressionType HotCompression() {
+  // LZ4 is cheap enough for every level; fall back to none if this librocksdb lacks it.
+  const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  if (std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()) {
+    return rocksdb::kLZ4Compression;
+  }
+  return rocksdb::kNoCompression;
+}
+
+// How a column family is used, which decides its tuning.
+enum class Access {
+  kPointLookups,  // positions: Get/MultiGet by whole key, values overwritten again and again
+  kScans,         // meta, positions_by_branch, queue: ordered scans, few or no overwrites
+};
+
+// Bits of memtable bloom filter, as a fraction of the memtable, for point lookups of keys that
+// are not in the memtable (most keys, with a large catalogue).
+constexpr double kMemtableBloomRatio = 0.02;
+
+// Options of one column family. All share `cache`.
+rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
+                                           const std::shared_ptr<rocksdb::Cache>& cache,
+                                           Access access, rocksdb::CompressionType compression) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Index and filter blocks live in (and are bounded by) the shared cache, at high priority; the
+  // level-0 ones are pinned so fresh files never miss.
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+
+  rocksdb::ColumnFamilyOptions family;
+  family.write_buffer_size = options.write_buffer_bytes;
+  family.max_write_buffer_number = 2;
+  family.level_compaction_dynamic_level_bytes = true;
+  family.compression = compression;
+  family.bottommost_compression = compression;
+  if (access == Access::kPointLookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+    table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    family.memtable_whole_key_filtering = true;
+    family.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
+    // Each position is overwritten again and again: remembering, per key, where its last version
+    // went into the memtable makes the next insert a few comparisons instead of a full skiplist
+    // search (~250 bytes of memtable per distinct key).
+    family.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
+  }
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return family;
+}
+
+}  // namespace
+
+Status FromRocks(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return Status::Ok();
+  std::string message(context);
+  message += ": ";
+  message += status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(std::move(message));
+  if (status.IsCorruption()) return Status::Corruption(std::move(message));
+  if (status.IsIOError() || status.IsBusy() || status.IsTryAgain() || status.IsTimedOut() ||
+      status.IsShutdownInProgress() || status.IsAborted() || status.IsIncomplete()) {
+    return Status::Unavailable(std::move(message));
+  }
+  return Status::Internal(std::move(message));
+}
+
+std::string PositionKey(std::string_view barcode, std::string_view branch) {
+  std::string key;
+  key.reserve(barcode.size() + 1 + branch.size());
+  key.append(barcode);
+  key.push_back('\0');
+  key.append(branch);
+  return key;
+}
+
+std::string BranchIndexKey(std::string_view branch, std::string_view barcode) {
+  return PositionKey(branch, barcode);  // same shape, other order
+}
+
+std::string QueueKey(uint64_t message_id) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(message_id & 0xff);
+    message_id >>= 8;
+  }
+  return key;
+}
+
+uint64_t DecodeQueueKey(std::string_view key) {
+  assert(key.size() == 8);
+  uint64_t id = 0;
+  for (unsigned char byte : key.substr(0, 8)) id = (id << 8) | byte;
+  return id;
+}
+
+Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return Status::Unavailable("cannot create data directory " + options.data_dir + ": " +
+                               error.message());
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = kBackgroundJobsMax;
+  db_options.avoid_flush_during_shutdown = false;  // a clean shutdown leaves no WAL to replay
+  db_options.db_write_buffer_size = kMemtableBudgetWriteBuffers * options.write_buffer_bytes;
+  db_options.max_total_wal_size = kWalBudgetWriteBuffers * options.write_buffer_bytes;
+  db_options.skip_stats_update_on_db_open = true;  // faster restart
+  db_options.keep_log_file_num = 4;
+  // Memtable insert hints (below) work only for non-concurrent memtable writes.
+  db_options.allow_concurrent_memtable_write = false;
+
+  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  const rocksdb::CompressionType hot = HotCompression();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(options, cache, Access::kScans, hot)},
+      {"meta", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+      {"positions", FamilyOptions(options, cache, Access::kPointLookups, hot)},
+      {"positions_by_branch", FamilyOptions(options, cache, Access::kScans, hot)},
+      // Messages live for milliseconds; compressing them is wasted work.
+      {"queue", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+  };
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(db_options, options.data_dir, families, &handles, &db);
+  if (!opened.ok()) return FromRocks(opened, "open " + options.data_dir);
+  assert(handles.size() == families.size());
+
+  std::unique_ptr<RocksEngine> engine(new RocksEngine());
+  engine->options_ = options;
+  engine->db_ = db;
+  engine->default_ = handles[0];
+  engine->meta_ = handles[1];
+  engine->positions_ = handles[2];
+  engine->positions_by_branch_ = handles[3];
+  engine->queue_ = handles[4];
+
+  std::string version;
+  rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
+                                 rocksdb::Slice(kFormatVersionKey.data(), kFormatVersionKey.size()),
+                                 &version);
+  if (read.IsNotFound()) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    rocksdb::Status written =
+        db->Put(write_options, engine->meta_,
+                rocksdb::Slice(kFormatVersionKey.data(), kFormatVersionKey.size()),
+                rocksdb::Slice(kFormatVersion.data(), kFormatVersion.size()));
+    if (!written.ok()) return FromRocks(written, "write format_version");
+  } else if (!read.ok()) {
+    return FromRocks(read, "read format_version");
+  } else if (version != kFormatVersion) {
+    return Status::Corruption("data directory " + options.data_dir + " has format_version " +
+                              version + ", this build reads " + std::string(kFormatVersion));
+  }
+  return engine;
+}
+
+RocksEngine::~RocksEngine() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle :
+       {default_, meta_, positions_, positions_by_branch_, queue_}) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  // Close() flushes the memtables (avoid_flush_during_shutdown = false). Its error cannot be acted
+  // on here: anything unflushed is still in the WAL and is replayed on the next open.
+  db_->Close().PermitUncheckedError();
+  delete db_;
+}
+
+}  // namespace estoque::store
