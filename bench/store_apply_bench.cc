@@ -1,9 +1,13 @@
 // RocksPositionStore costs on the ingest and query paths:
 //   BM_Apply/<existing keys>/<items per call>: newer-wins Apply of random items over a store that
-//     already holds that many positions (35 = one seed message; 35 x 512 = one worker batch).
+//     already holds that many positions (35 = one seed message; 35 x 512 = one full worker batch).
+//     Every item is newer than what is stored. 2,000 keys is the seed's load test (1,000 products
+//     x 2 branches): a worker batch then holds each key many times and writes it once.
 //     items_per_second is the apply throughput of one core.
 //   BM_Get/<existing keys>: point lookup latency of a random stored key.
 // Each store lives in a fresh directory under /tmp, built once per key count, removed at exit.
+// Has its own main() (the one of benchmark_main is then not linked in).
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -48,17 +52,21 @@ struct Fixture {
   }
 };
 
-// One store per key count, preloaded with `keys` positions.
+// One store per key count, built on first use. Emptied by main() before exit: RocksDB's own
+// statics must still exist when the stores close.
+std::map<int64_t, std::unique_ptr<Fixture>> fixtures;
+
+// The store preloaded with `keys` positions.
 Fixture& StoreWithKeys(int64_t keys) {
-  static std::map<int64_t, std::unique_ptr<Fixture>> fixtures;
   std::unique_ptr<Fixture>& fixture = fixtures[keys];
   if (fixture) return *fixture;
   fixture = std::make_unique<Fixture>();
   char pattern[] = "/tmp/estoque_store_bench_XXXXXX";
-  fixture->dir = mkdtemp(pattern);
+  const char* dir = mkdtemp(pattern);
+  if (dir == nullptr) std::abort();
+  fixture->dir = dir;
   EngineOptions options;
   options.data_dir = fixture->dir + "/db";
-  if (const char* mb = std::getenv("WB_MB")) options.write_buffer_bytes = std::atoll(mb) << 20;
   Result<std::unique_ptr<RocksEngine>> engine = RocksEngine::Open(options);
   if (!engine.ok()) {
     std::fprintf(stderr, "open: %s\n", engine.status().ToString().c_str());
@@ -125,4 +133,16 @@ void BM_Get(benchmark::State& state) {
 BENCHMARK(BM_Get)->Arg(2'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
 
 }  // namespace
+
+void RemoveFixtures() { fixtures.clear(); }
+
 }  // namespace estoque::store
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  estoque::store::RemoveFixtures();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -5,10 +5,12 @@
 // never through a double.
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -78,12 +80,12 @@ class JsonWriter {
   // Appends `text` as a quoted, escaped JSON string to `out` (no separators).
   static void AppendQuotedTo(std::string& out, std::string_view text) {
     out += '"';
-    std::size_t run_start = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out.append(text.data() + run_start, i - run_start);
-      run_start = i + 1;
+    const char* run = text.data();
+    const char* const end = text.data() + text.size();
+    for (const char* p = SkipPlain(run, end); p != end; p = SkipPlain(p + 1, end)) {
+      const unsigned char c = static_cast<unsigned char>(*p);
+      out.append(run, static_cast<std::size_t>(p - run));
+      run = p + 1;
       switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -99,11 +101,41 @@ class JsonWriter {
         }
       }
     }
-    out.append(text.data() + run_start, text.size() - run_start);
+    out.append(run, static_cast<std::size_t>(end - run));
     out += '"';
   }
 
  private:
+  // Bytes JSON strings must escape: '"', '\\' and the control characters U+0000..U+001F.
+  static constexpr std::array<bool, 256> kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+  }();
+
+  // The first byte in [p, end) that needs escaping, or `end`. Checks 8 bytes at a time: names and
+  // codes rarely need any escape.
+  static const char* SkipPlain(const char* p, const char* end) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHighs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      // Standard SWAR tests: a byte < 0x20, a byte == '"', a byte == '\\' anywhere in the word.
+      const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+      const uint64_t quote = word ^ (kOnes * '"');
+      const uint64_t backslash = word ^ (kOnes * '\\');
+      const uint64_t has_quote = (quote - kOnes) & ~quote & kHighs;
+      const uint64_t has_backslash = (backslash - kOnes) & ~backslash & kHighs;
+      if ((below_space | has_quote | has_backslash) != 0) break;
+      p += 8;
+    }
+    while (p != end && !kNeedsEscape[static_cast<unsigned char>(*p)]) ++p;
+    return p;
+  }
+
   void Open(char bracket) {
     Separate();
     out_ += bracket;

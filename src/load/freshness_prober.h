@@ -37,8 +37,9 @@ inline constexpr int64_t kProbePollResolutionDivisor = 10;
 // A probe still not fresh after this is given up and counted as an error.
 inline constexpr int64_t kProbeGiveUpMicros = 10'000'000;
 // Probes polled at once, each on its own connection. A sample submitted while all are busy is
-// skipped (counted, not an error): the choice of which message to probe never depends on how
-// fresh it will be, so skipping does not bias the percentiles, and it keeps polling load bounded.
+// skipped (counted, not an error). This bounds the polling load on the server (which would
+// otherwise grow with freshness itself); the price is that periods of slow freshness are sampled
+// less densely, so the percentiles are over probes, not over all messages.
 inline constexpr std::size_t kProbeConnectionsMax = 4;
 
 class ProbeConnection;

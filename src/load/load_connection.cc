@@ -52,8 +52,6 @@ LoadConnection::LoadConnection(boost::asio::io_context& io, RunContext* run,
   request_.set(http::field::content_type, "application/json");
   request_.set(http::field::user_agent, "estoque-load");
   request_.keep_alive(true);
-  // Room for the largest body up front: no reallocation while running.
-  request_.body().reserve(run_.options.batch_items * 200 + 16);
 }
 
 void LoadConnection::Start() { Connect(); }

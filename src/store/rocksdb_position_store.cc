@@ -98,11 +98,142 @@ struct RocksPositionStore::ApplyScratch {
   std::string index_key;
   rocksdb::WriteBatch batch;
 
+  // The steps of one Apply, in order. Each works on the state the previous ones left.
+
+  // Fills `winners` with the greatest item of each distinct key of `items` (open addressing, no
+  // allocation once warm). Returns how many items lost to a greater one of the same key.
+  uint64_t KeepGreatestPerKey(std::span<const domain::Position> items);
+  // Fills keys/cached/current for every winner: from the cache, else with one MultiGet.
+  Status ReadStored(std::span<const domain::Position> items, RocksEngine* engine);
+  // Decides every winner with the newer-wins rule and puts the ones that win into `batch`.
+  void DecideAndBatch(std::span<const domain::Position> items, RocksEngine* engine,
+                      ApplyOutcome* outcome);
+  // After a successful write: the cache learns what is now stored, within `entries_max`.
+  void RememberStored(std::span<const domain::Position> items, std::size_t entries_max);
+  // Unpins the values read by this call and empties the batch.
   void Release() {
-    for (rocksdb::PinnableSlice& value : miss_values) value.Reset();
+    for (std::size_t j = 0; j < misses.size(); ++j) miss_values[j].Reset();
     batch.Clear();
   }
 };
+
+uint64_t RocksPositionStore::ApplyScratch::KeepGreatestPerKey(
+    std::span<const domain::Position> items) {
+  const std::size_t slot_count = std::bit_ceil(std::max<std::size_t>(16, 2 * items.size()));
+  slots.assign(slot_count, 0);
+  winners.clear();
+  uint64_t losers = 0;
+  for (uint32_t i = 0; i < items.size(); ++i) {
+    const domain::Position& item = items[i];
+    for (std::size_t slot = ItemKeyHash(item) & (slot_count - 1);;
+         slot = (slot + 1) & (slot_count - 1)) {
+      const uint32_t entry = slots[slot];
+      if (entry == 0) {
+        winners.push_back(i);
+        slots[slot] = static_cast<uint32_t>(winners.size());
+        break;
+      }
+      uint32_t& winner = winners[entry - 1];
+      if (SameKey(items[winner], item)) {
+        if (domain::Supersedes(item, items[winner])) winner = i;
+        ++losers;
+        break;
+      }
+    }
+  }
+  return losers;
+}
+
+Status RocksPositionStore::ApplyScratch::ReadStored(std::span<const domain::Position> items,
+                                                    RocksEngine* engine) {
+  const std::size_t distinct = winners.size();
+  if (keys.size() < distinct) keys.resize(distinct);
+  cached.assign(distinct, nullptr);
+  current.assign(distinct, nullptr);
+  misses.clear();
+  for (std::size_t k = 0; k < distinct; ++k) {
+    const domain::Position& item = items[winners[k]];
+    std::string& key = keys[k];
+    key.assign(item.barcode);
+    key.push_back('\0');
+    key.append(item.branch);
+    auto hit = cache.find(std::string_view(key));
+    if (hit != cache.end()) {
+      cached[k] = &hit->second;
+      current[k] = &hit->second;
+    } else {
+      misses.push_back(static_cast<uint32_t>(k));
+    }
+  }
+  const std::size_t miss_count = misses.size();
+  if (miss_count == 0) return Status::Ok();
+  miss_keys.resize(miss_count);
+  if (miss_values.size() < miss_count) miss_values.resize(miss_count);
+  miss_statuses.resize(miss_count);
+  if (miss_stored.size() < miss_count) miss_stored.resize(miss_count);
+  for (std::size_t j = 0; j < miss_count; ++j) miss_keys[j] = ToSlice(keys[misses[j]]);
+  engine->db()->MultiGet(rocksdb::ReadOptions(), engine->positions(), miss_count,
+                         miss_keys.data(), miss_values.data(), miss_statuses.data(),
+                         /*sorted_input=*/false);
+  for (std::size_t j = 0; j < miss_count; ++j) {
+    const rocksdb::Status& read = miss_statuses[j];
+    if (read.IsNotFound()) continue;
+    if (!read.ok()) return FromRocks(read, "read positions");
+    Status decoded = DecodePositionValue(ToView(miss_values[j]), &miss_stored[j]);
+    if (!decoded.ok()) return decoded;
+    current[misses[j]] = &miss_stored[j];
+  }
+  return Status::Ok();
+}
+
+void RocksPositionStore::ApplyScratch::DecideAndBatch(std::span<const domain::Position> items,
+                                                      RocksEngine* engine,
+                                                      ApplyOutcome* outcome) {
+  const std::size_t distinct = winners.size();
+  decisions.assign(distinct, Decision::kDropped);
+  for (std::size_t k = 0; k < distinct; ++k) {
+    const domain::Position& item = items[winners[k]];
+    if (current[k] == nullptr) {
+      decisions[k] = Decision::kCreated;
+    } else if (domain::Supersedes(item, *current[k])) {
+      decisions[k] = Decision::kUpdated;
+    } else {
+      ++outcome->dropped_older_items;
+      continue;
+    }
+    EncodePositionValueTo(item, &value);
+    batch.Put(engine->positions(), ToSlice(keys[k]), ToSlice(value));
+    if (decisions[k] == Decision::kCreated) {
+      // The branch index holds keys only, so an update (the common case) is one write, not two.
+      index_key.assign(item.branch);
+      index_key.push_back('\0');
+      index_key.append(item.barcode);
+      batch.Put(engine->positions_by_branch(), ToSlice(index_key), rocksdb::Slice());
+    }
+    ++outcome->applied_items;
+  }
+}
+
+void RocksPositionStore::ApplyScratch::RememberStored(std::span<const domain::Position> items,
+                                                      std::size_t entries_max) {
+  const bool cleared = cache.size() + misses.size() > entries_max;
+  if (cleared) cache.clear();  // cached[] and the current[] of hits now dangle: not read below
+  for (std::size_t k = 0; k < winners.size(); ++k) {
+    const bool applied = decisions[k] != Decision::kDropped;
+    const bool hit = cached[k] != nullptr;
+    // A dropped hit is cached already (or was just cleared); a dropped miss caches what it read.
+    if (!applied && hit) continue;
+    const domain::Position& stored = applied ? items[winners[k]] : *current[k];
+    domain::Position* entry = hit && !cleared ? cached[k] : nullptr;
+    if (entry == nullptr) {
+      if (cache.size() >= entries_max) continue;
+      entry = &cache[keys[k]];
+    }
+    entry->product_name = stored.product_name;
+    entry->quantity_milli = stored.quantity_milli;
+    entry->updated_at_us = stored.updated_at_us;
+  }
+}
 
 RocksPositionStore::RocksPositionStore(RocksEngine* engine, std::size_t decision_cache_entries_max)
     : engine_(engine),
@@ -281,101 +412,17 @@ Result<ApplyOutcome> RocksPositionStore::Apply(std::span<const domain::Position>
   assert(items.size() < UINT32_MAX / 2);
 
   ApplyScratch& s = *scratch_;
-  using Decision = ApplyScratch::Decision;
   ApplyOutcome outcome;
-
-  // 1. Within the call, keep only the greatest item of each key (hash table, no allocation).
-  const std::size_t slot_count = std::bit_ceil(std::max<std::size_t>(16, 2 * items.size()));
-  s.slots.assign(slot_count, 0);
-  s.winners.clear();
-  for (uint32_t i = 0; i < items.size(); ++i) {
-    const domain::Position& item = items[i];
-    for (std::size_t slot = ItemKeyHash(item) & (slot_count - 1);;
-         slot = (slot + 1) & (slot_count - 1)) {
-      const uint32_t entry = s.slots[slot];
-      if (entry == 0) {
-        s.winners.push_back(i);
-        s.slots[slot] = static_cast<uint32_t>(s.winners.size());
-        break;
-      }
-      uint32_t& winner = s.winners[entry - 1];
-      if (SameKey(items[winner], item)) {
-        if (domain::Supersedes(item, items[winner])) winner = i;
-        ++outcome.dropped_older_items;
-        break;
-      }
-    }
+  outcome.dropped_older_items += s.KeepGreatestPerKey(items);
+  Status read = s.ReadStored(items, engine_);
+  if (!read.ok()) {
+    s.Release();
+    return read;
   }
-
-  // 2. What is stored for each distinct key: from the decision cache, else one MultiGet.
-  const std::size_t distinct = s.winners.size();
-  if (s.keys.size() < distinct) s.keys.resize(distinct);
-  s.cached.assign(distinct, nullptr);
-  s.current.assign(distinct, nullptr);
-  s.decisions.assign(distinct, Decision::kDropped);
-  s.misses.clear();
-  for (std::size_t k = 0; k < distinct; ++k) {
-    const domain::Position& item = items[s.winners[k]];
-    std::string& key = s.keys[k];
-    key.assign(item.barcode);
-    key.push_back('\0');
-    key.append(item.branch);
-    auto hit = s.cache.find(std::string_view(key));
-    if (hit != s.cache.end()) {
-      s.cached[k] = &hit->second;
-      s.current[k] = &hit->second;
-    } else {
-      s.misses.push_back(static_cast<uint32_t>(k));
-    }
-  }
-  const std::size_t miss_count = s.misses.size();
-  if (miss_count > 0) {
-    s.miss_keys.resize(miss_count);
-    if (s.miss_values.size() < miss_count) s.miss_values.resize(miss_count);
-    s.miss_statuses.resize(miss_count);
-    if (s.miss_stored.size() < miss_count) s.miss_stored.resize(miss_count);
-    for (std::size_t j = 0; j < miss_count; ++j) s.miss_keys[j] = ToSlice(s.keys[s.misses[j]]);
-    engine_->db()->MultiGet(rocksdb::ReadOptions(), engine_->positions(), miss_count,
-                            s.miss_keys.data(), s.miss_values.data(), s.miss_statuses.data(),
-                            /*sorted_input=*/false);
-    for (std::size_t j = 0; j < miss_count; ++j) {
-      const rocksdb::Status& read = s.miss_statuses[j];
-      if (read.IsNotFound()) continue;
-      Status status = read.ok() ? DecodePositionValue(ToView(s.miss_values[j]), &s.miss_stored[j])
-                                : FromRocks(read, "read positions");
-      if (!status.ok()) {
-        s.Release();
-        return status;
-      }
-      s.current[s.misses[j]] = &s.miss_stored[j];
-    }
-  }
-
-  // 3. Decide each key with the newer-wins rule and batch the winners.
-  for (std::size_t k = 0; k < distinct; ++k) {
-    const domain::Position& item = items[s.winners[k]];
-    if (s.current[k] == nullptr) {
-      s.decisions[k] = Decision::kCreated;
-    } else if (domain::Supersedes(item, *s.current[k])) {
-      s.decisions[k] = Decision::kUpdated;
-    } else {
-      ++outcome.dropped_older_items;
-      continue;
-    }
-    EncodePositionValueTo(item, &s.value);
-    s.batch.Put(engine_->positions(), ToSlice(s.keys[k]), ToSlice(s.value));
-    if (s.decisions[k] == Decision::kCreated) {
-      // The branch index holds keys only, so an update (the common case) is one write, not two.
-      s.index_key.assign(item.branch);
-      s.index_key.push_back('\0');
-      s.index_key.append(item.barcode);
-      s.batch.Put(engine_->positions_by_branch(), ToSlice(s.index_key), rocksdb::Slice());
-    }
-    ++outcome.applied_items;
-  }
+  s.DecideAndBatch(items, engine_, &outcome);
   assert(outcome.applied_items + outcome.dropped_older_items == items.size());
 
-  // 4. Counters and the consumed queue messages go in the same atomic write.
+  // Counters and the consumed queue messages go in the same atomic write.
   ApplyCounters next = counters_;  // only Apply writes counters_, and we hold apply_mutex_
   next.applied_messages_total += consumed_message_ids.size();
   next.applied_items_total += outcome.applied_items;
@@ -392,27 +439,9 @@ Result<ApplyOutcome> RocksPositionStore::Apply(std::span<const domain::Position>
     s.Release();
     return FromRocks(written, "apply positions");
   }
-
-  // 5. Only now, with the write done, the cache learns what is stored.
-  const bool cleared = s.cache.size() + miss_count > decision_cache_entries_max_;
-  if (cleared) s.cache.clear();  // cached[] and the current[] of hits now dangle: not read below
-  for (std::size_t k = 0; k < distinct; ++k) {
-    const bool applied = s.decisions[k] != Decision::kDropped;
-    const bool hit = s.cached[k] != nullptr;
-    // A dropped hit is cached already (or was just cleared); a dropped miss caches what it read.
-    if (!applied && hit) continue;
-    const domain::Position& stored = applied ? items[s.winners[k]] : *s.current[k];
-    domain::Position* entry = hit && !cleared ? s.cached[k] : nullptr;
-    if (entry == nullptr) {
-      if (s.cache.size() >= decision_cache_entries_max_) continue;
-      entry = &s.cache[s.keys[k]];
-    }
-    entry->product_name = stored.product_name;
-    entry->quantity_milli = stored.quantity_milli;
-    entry->updated_at_us = stored.updated_at_us;
-  }
+  // Only now, with the write done, may the cache and the counters learn the new state.
+  s.RememberStored(items, decision_cache_entries_max_);
   s.Release();
-
   std::lock_guard<std::mutex> lock(counters_mutex_);
   counters_ = next;
   return outcome;

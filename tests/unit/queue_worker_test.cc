@@ -270,27 +270,52 @@ TEST_F(WorkerTest, MessagesLeftAtShutdownAreAppliedExactlyOnceAfterReopen) {
   ExpectCounters(kMessages + 100);
 }
 
+constexpr int kCrashMessages = 2000;
+constexpr const char* kCrashDirVariable = "ESTOQUE_WORKER_CRASH_DIR";
+
+// The child half of ProcessDeathMidStreamLosesNothingAndAppliesOnce, run in a fresh process (a
+// forked copy of this one would inherit RocksDB's background thread pool without its threads):
+// enqueue everything durably, let the worker apply part of it, then die without closing anything.
+TEST(WorkerCrashChild, EnqueueApplySomeAndDie) {
+  const char* dir = std::getenv(kCrashDirVariable);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as the child of ProcessDeathMidStream...";
+  store::EngineOptions options;
+  options.data_dir = std::string(dir) + "/db";
+  options.block_cache_bytes = 8 << 20;
+  options.write_buffer_bytes = 2 << 20;
+  Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
+  if (!engine.ok()) _exit(2);
+  store::RocksPositionStore store(engine->get());
+  Result<std::unique_ptr<EmbeddedQueue>> queue = EmbeddedQueue::Open(engine->get(), {});
+  if (!queue.ok()) _exit(2);
+  WorkerOptions worker_options;
+  worker_options.batch_messages_max = 4;
+  worker_options.batch_linger = 0ms;
+  Worker worker(queue->get(), &store, worker_options);
+  worker.Start();
+  std::atomic<int> durable{0};
+  for (int n = 0; n < kCrashMessages; ++n) {
+    (*queue)->Enqueue(GenerateMessage(n), [&](Result<uint64_t> id) {
+      if (id.ok()) durable.fetch_add(1);
+    });
+  }
+  if (!WaitUntil([&] { return durable.load() == kCrashMessages; })) _exit(3);
+  WaitUntil([&] { return worker.applied_messages() >= kCrashMessages / 4; });
+  _exit(0);  // like kill -9: nothing is closed or flushed
+}
+
 // The process dies (no destructors, no flush) while the worker is applying. After reopening,
 // every message is either applied or still queued, never both; draining applies the rest once.
 TEST_F(WorkerTest, ProcessDeathMidStreamLosesNothingAndAppliesOnce) {
-  constexpr int kMessages = 2000;
+  constexpr int kMessages = kCrashMessages;
   Close();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    Open();
-    if (HasFatalFailure()) _exit(2);
-    Worker worker(queue_.get(), store_.get(), FastOptions(4));
-    worker.Start();
-    std::atomic<int> durable{0};
-    for (int n = 0; n < kMessages; ++n) {
-      queue_->Enqueue(GenerateMessage(n), [&](Result<uint64_t> id) {
-        if (id.ok()) durable.fetch_add(1);
-      });
-    }
-    if (!WaitUntil([&] { return durable.load() == kMessages; })) _exit(3);
-    WaitUntil([&] { return worker.applied_messages() >= kMessages / 4; });
-    _exit(0);  // like kill -9: nothing is closed or flushed
+    setenv(kCrashDirVariable, dir_.path().c_str(), 1);
+    execl("/proc/self/exe", "queue_worker_test",
+          "--gtest_filter=WorkerCrashChild.EnqueueApplySomeAndDie", static_cast<char*>(nullptr));
+    _exit(4);
   }
   int wait_status = 0;
   ASSERT_EQ(waitpid(child, &wait_status, 0), child);
@@ -364,6 +389,25 @@ TEST_F(WorkerTest, StoreThatDoesNotConsumeLeavesDeletionToAcknowledge) {
   worker.Stop();
   EXPECT_EQ(QueueRows(), 0u);
   ExpectStoreEqualsModel(40);
+}
+
+TEST_F(WorkerTest, LingerGathersMessagesIntoOneApply) {
+  FlakyStore counting(store_.get(), 0, true);
+  WorkerOptions options = FastOptions();
+  options.batch_linger = 2s;
+  Worker worker(queue_.get(), &counting, options);
+  worker.Start();
+  Produce(0, 1, 1);
+  std::this_thread::sleep_for(100ms);  // the worker holds message 0 and lingers
+  Produce(1, 10, 2);
+  ASSERT_TRUE(WaitUntil([&] { return worker.applied_messages() == 11; }));
+  EXPECT_EQ(counting.apply_calls.load(), 1);
+  // Stop() does not wait for a linger to end.
+  Produce(11, 1, 1);
+  const auto started = std::chrono::steady_clock::now();
+  queue_->Close();
+  worker.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
 }
 
 TEST_F(WorkerTest, StopWithoutStartAndTwiceIsHarmless) {
