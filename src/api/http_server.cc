@@ -5,6 +5,7 @@
 #include "api/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
@@ -27,7 +28,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/api_error.h"
@@ -54,6 +54,30 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 class Session;
+
+// Writes the status line and header fields of `response` (ending with the blank line) into `*out`.
+// REQUIRES: the body's size is in Content-Length (prepare_payload() was called).
+void SerializeHeader(const HttpResponse& response, std::string* out) {
+  assert(response.has_content_length());
+  out->clear();
+  out->append(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  const unsigned status = response.result_int();
+  const char code[] = {static_cast<char>('0' + status / 100 % 10),
+                       static_cast<char>('0' + status / 10 % 10),
+                       static_cast<char>('0' + status % 10), ' '};
+  out->append(code, sizeof code);
+  std::string_view reason = response.reason();
+  if (reason.empty()) reason = http::obsolete_reason(response.result());
+  out->append(reason);
+  out->append("\r\n");
+  for (const auto& field : response) {
+    out->append(field.name_string());
+    out->append(": ");
+    out->append(field.value());
+    out->append("\r\n");
+  }
+  out->append("\r\n");
+}
 
 // State shared by the server, its sessions and their responders. Sessions hold it, so the
 // io_contexts outlive every socket even when a responder outlives the HttpServer.
@@ -307,16 +331,41 @@ class Session : public std::enable_shared_from_this<Session> {
     counted_in_flight_ = true;
     core_->RequestStarted();
     stream_.expires_never();  // the handler's time is not the client's
-    Responder respond = [self = shared_from_this()](HttpResponse response) {
-      self->Deliver(std::move(response));
-    };
+    auto pending = std::make_shared<PendingResponse>(shared_from_this());
+    Responder respond = [pending](HttpResponse response) { pending->Deliver(std::move(response)); };
     try {
       core_->handler()(std::move(request), std::move(respond));
     } catch (const std::exception& exception) {
-      // A handler must not throw (and must respond); this connection is lost, the server is not.
+      // A handler must not throw; if it dropped its responder, PendingResponse answers 500.
       spdlog::error("HTTP handler threw: {}", exception.what());
     }
   }
+
+  // The one response a request gets. Shared by every copy of its Responder: the first call is
+  // delivered, later calls are dropped (a handler bug), and if every copy is destroyed without a
+  // call (a handler bug, or a handler that threw) the client still gets a 500, not a hang.
+  class PendingResponse {
+   public:
+    explicit PendingResponse(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    ~PendingResponse() {
+      if (delivered_.load()) return;
+      spdlog::error("HTTP handler dropped a request without responding");
+      session_->Deliver(MakeErrorResponse(
+          MakeApiError(http::status::internal_server_error, "internal", "internal error"),
+          /*http_version=*/11, /*keep_alive=*/false));  // OnResponse sets the request's version
+    }
+    void Deliver(HttpResponse&& response) {
+      if (delivered_.exchange(true)) {
+        assert(false && "a Responder was called twice");
+        return;
+      }
+      session_->Deliver(std::move(response));
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::atomic<bool> delivered_{false};
+  };
 
   void OnResponse(HttpResponse&& response) {
     assert(state_ == State::kHandling || state_ == State::kClosed);
@@ -336,10 +385,15 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.prepare_payload();
     close_after_write_ = !keep_alive;
     stream_.expires_after(core_->options().request_timeout);
-    http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code error, std::size_t) {
-                        self->OnWrite(error);
-                      });
+    // One gather write of the serialized header and the body: the responses are small and whole,
+    // so Beast's incremental serializer would only add work.
+    SerializeHeader(response_, &header_bytes_);
+    const std::array<net::const_buffer, 2> buffers = {
+        net::buffer(header_bytes_), net::buffer(response_.body().data(), response_.body().size())};
+    net::async_write(stream_, buffers,
+                     [self = shared_from_this()](beast::error_code error, std::size_t) {
+                       self->OnWrite(error);
+                     });
   }
 
   void OnWrite(beast::error_code error) {
@@ -394,6 +448,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpResponse response_;
+  std::string header_bytes_;  // response_'s serialized status line and fields
   State state_ = State::kReading;
   bool request_started_ = false;    // bytes of the current request arrived
   bool continue_sent_ = false;      // 100 Continue answered for the current request

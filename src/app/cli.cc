@@ -38,14 +38,38 @@ void AddServeOption(CLI::App* serve, std::vector<EnvBinding>* bindings, const st
   bindings->push_back({name, EnvName(name)});
 }
 
-// Precedence command line > environment > config file: CLI11 fills an option from the config
-// file only when nothing set it, so environment values are injected as leading arguments (the
-// user's own arguments come later and win through TakeLast).
-std::vector<std::string> WithEnvironment(int argc, char** argv, const std::vector<EnvBinding>& bindings) {
+// Finds the value of `--config FILE` / `--config=FILE` among the user's arguments, else
+// ESTOQUE_CONFIG; empty if neither.
+std::string ConfigPath(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind("--config=", 0) == 0) return args[i].substr(9);
+  }
+  const char* env = std::getenv("ESTOQUE_CONFIG");
+  return env != nullptr ? env : "";
+}
+
+// Precedence command line > environment > config file > default, made with one mechanism: the
+// config file's keys and then the environment's variables become `--option=value` arguments placed
+// before the user's own, and every option keeps the last value it is given (TakeLast).
+// Throws CLI::FileError / CLI::ConfigError for an unreadable or malformed config file.
+std::vector<std::string> WithConfigAndEnvironment(int argc, char** argv,
+                                                  const std::vector<EnvBinding>& bindings) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   if (args.empty() || args[0] != "serve") return args;
   std::vector<std::string> injected;
+  if (const std::string path = ConfigPath(args); !path.empty()) {
+    if (CLI::detail::check_path(path.c_str()) != CLI::detail::path_type::file) {
+      throw CLI::FileError::Missing(path);
+    }
+    for (const CLI::ConfigItem& item : CLI::ConfigTOML().from_file(path)) {
+      if (item.name == "++" || item.name == "--") continue;  // section markers
+      std::string value;
+      for (const auto& input : item.inputs) value += (value.empty() ? "" : ",") + input;
+      injected.push_back("--" + item.fullname() + "=" + value);
+    }
+  }
   for (const auto& binding : bindings) {
     if (const char* value = std::getenv(binding.env.c_str()); value != nullptr && *value != '\0') {
       injected.push_back("--" + binding.option + "=" + value);
@@ -65,8 +89,9 @@ int RunCli(int argc, char** argv) {
   ServeConfig serve_config;
   std::vector<EnvBinding> bindings;
   CLI::App* serve = app.add_subcommand("serve", "Run the server on its embedded store and queue");
-  serve->set_config("--config", "", "Config file (TOML/INI; keys are the long option names) [env ESTOQUE_CONFIG]")
-      ->envname("ESTOQUE_CONFIG");
+  std::string config_path;  // read by WithConfigAndEnvironment before parsing
+  serve->add_option("--config", config_path,
+                    "Config file (TOML/INI; keys are the long option names) [env ESTOQUE_CONFIG]");
   AddServeOption(serve, &bindings, "listen", &serve_config.listen, "HOST:PORT to listen on (port 0: any free port)");
   AddServeOption(serve, &bindings, "data", &serve_config.data_dir, "Data directory");
   AddServeOption(serve, &bindings, "timezone", &serve_config.time_zone, "IANA zone of zone-less times");
@@ -103,9 +128,9 @@ int RunCli(int argc, char** argv) {
   load->add_option("--threads", load_options.threads, "Client threads")->capture_default_str();
   load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
 
-  std::vector<std::string> args = WithEnvironment(argc, argv, bindings);
-  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
+    std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, bindings);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

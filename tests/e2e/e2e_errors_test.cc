@@ -41,7 +41,8 @@ TEST_F(ErrorsTest, EveryBadItemIsListedAndNothingIsQueued) {
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(ErrorCode(r), "invalid_items");
   std::set<std::pair<int64_t, std::string>> listed;
-  for (const auto& d : r.json().at("error").at("details").as_array()) {
+  const auto response = r.json();
+  for (const auto& d : response.at("error").at("details").as_array()) {
     listed.insert({d.at("index").as_int64(), std::string(d.at("field").as_string())});
     EXPECT_FALSE(d.at("reason").as_string().empty());
   }

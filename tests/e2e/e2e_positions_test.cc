@@ -139,7 +139,8 @@ TEST_F(PositionsTest, PagingNeverSkipsOrRepeatsEvenWhileWriting) {
     std::string target = "/v1/posicoes?limit=7" + (cursor.empty() ? "" : "&cursor=" + cursor);
     auto r = client_->Get(target);
     ASSERT_EQ(r.status, 200) << r.body;
-    for (const auto& item : r.json().at("itens").as_array()) {
+    const auto page = r.json();
+    for (const auto& item : page.at("itens").as_array()) {
       std::string key = std::string(item.at("codigo_barra").as_string()) + "/" + std::string(item.at("filial").as_string());
       EXPECT_TRUE(seen.insert(key).second) << "repeated " << key;
       order.push_back(key);
@@ -153,7 +154,7 @@ TEST_F(PositionsTest, PagingNeverSkipsOrRepeatsEvenWhileWriting) {
       ASSERT_TRUE(WaitDrained());
     }
     ++pages;
-    const auto& next = r.json().at("proximo_cursor");
+    const auto& next = page.at("proximo_cursor");
     if (next.is_null()) break;
     cursor = std::string(next.as_string());
     ASSERT_LT(pages, 100);
@@ -179,15 +180,16 @@ TEST_F(PositionsTest, BranchListingReadsOnlyThatBranch) {
   ASSERT_TRUE(WaitDrained());
   std::vector<std::string> barcodes;
   std::string cursor;
-  for (int page = 0; page < 10; ++page) {
+  for (int round = 0; round < 10; ++round) {
     auto r = client_->Get("/v1/posicoes?filial=1001&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
     ASSERT_EQ(r.status, 200) << r.body;
-    for (const auto& item : r.json().at("itens").as_array()) {
+    const auto page = r.json();
+    for (const auto& item : page.at("itens").as_array()) {
       EXPECT_EQ(item.at("filial"), "1001");
       barcodes.emplace_back(item.at("codigo_barra").as_string());
     }
-    if (r.json().at("proximo_cursor").is_null()) break;
-    cursor = std::string(r.json().at("proximo_cursor").as_string());
+    if (page.at("proximo_cursor").is_null()) break;
+    cursor = std::string(page.at("proximo_cursor").as_string());
   }
   EXPECT_EQ(barcodes, (std::vector<std::string>{"78912345", "78912347"}));
 }

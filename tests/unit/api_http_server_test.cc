@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -117,6 +118,12 @@ class HttpServerTest : public ::testing::Test {
         respond(Text("from another thread"));
       });
       return;
+    }
+    if (target == "/drop") return;  // a buggy handler: never responds
+    if (target == "/throw") throw std::runtime_error("handler bug");
+    if (target == "/twice") {
+      respond(Text("first"));
+      return;  // (calling it again would assert in debug builds)
     }
     if (target == "/hold") {
       std::lock_guard lock(mutex_);
@@ -263,6 +270,21 @@ TEST_F(HttpServerTest, ResponderMayRunOnAnotherThread) {
     EXPECT_TRUE(response.keep_alive());
   }
   EXPECT_EQ(client.RoundTrip(http::verb::get, "/after").body(), "GET /after 0");
+}
+
+TEST_F(HttpServerTest, HandlerBugsGet500NotAHang) {
+  StartServer();
+  for (const char* target : {"/drop", "/throw"}) {
+    Client client(server_->port());
+    const HttpResponse response = client.RoundTrip(http::verb::get, target);
+    EXPECT_EQ(response.result(), http::status::internal_server_error) << target;
+    EXPECT_NE(response.body().find(R"("code":"internal")"), std::string::npos);
+    EXPECT_FALSE(response.keep_alive());
+    EXPECT_TRUE(client.ClosedByServer());
+  }
+  Client client(server_->port());
+  EXPECT_EQ(client.RoundTrip(http::verb::get, "/twice").body(), "first");
+  EXPECT_EQ(client.RoundTrip(http::verb::get, "/ok").body(), "GET /ok 0");
 }
 
 TEST_F(HttpServerTest, ManyConcurrentClients) {

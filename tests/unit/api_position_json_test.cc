@@ -1,6 +1,7 @@
 // The POST /v1/posicoes decoder and the position encoder (api/position_json.h).
 #include "api/position_json.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -291,6 +292,35 @@ TEST(PositionJsonDecode, NestingDepthIsBounded) {
   EXPECT_EQ(ErrorOf("[" + Item("1", R"("5140642011605")", R"(,"extra":)" + nested(31)) + "]").code,
             "invalid_json");
   EXPECT_EQ(ErrorOf(nested(100000)).code, "invalid_json");
+}
+
+// Robustness: mutated bodies never crash the decoder (run under the sanitizers) and always get a
+// definite answer.
+TEST(PositionJsonDecode, MutatedBodiesGetADefiniteAnswer) {
+  const std::string original = R"({"itens":[)" + Item("12.5") + "," +
+                               Item("1", R"("0423746182527")", R"(,"x":{"y":[1,"a\"b",null]})") + "]}";
+  std::mt19937 random(20240527);
+  const std::string alphabet = "{}[]\":,\\ 0123456789.eE-+truefalsn\x01\xc3\xa9\xff";
+  for (int round = 0; round < 20000; ++round) {
+    std::string body = original;
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = random() % body.size();
+      switch (random() % 3) {
+        case 0: body[at] = alphabet[random() % alphabet.size()]; break;
+        case 1: body.erase(at, 1 + random() % 3); break;
+        default: body.insert(at, 1, alphabet[random() % alphabet.size()]); break;
+      }
+      if (body.empty()) body = "[";
+    }
+    auto result = Decode(body);
+    if (!result.ok()) {
+      EXPECT_FALSE(result.error().code.empty());
+      EXPECT_FALSE(result.error().message.empty());
+    } else {
+      EXPECT_FALSE(result.value().empty());
+    }
+  }
 }
 
 TEST(PositionJsonEncode, ApiShape) {
