@@ -105,6 +105,10 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &bindings, "queue-max-bytes", &serve_config.queue_max_bytes,
                  "Bound on waiting bytes; beyond it writes get 503");
   AddServeOption(serve, &bindings, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
+  AddServeOption(serve, &bindings, "apply-batch-messages", &serve_config.apply_batch_messages,
+                 "Messages the worker applies in one atomic write");
+  AddServeOption(serve, &bindings, "apply-linger-ms", &serve_config.apply_linger_ms,
+                 "Wait this long for more messages before applying (less CPU, later visibility)");
   AddServeOption(serve, &bindings, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
   AddServeOption(serve, &bindings, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
                  "On SIGTERM, how long in-flight work may take");

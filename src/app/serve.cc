@@ -74,7 +74,10 @@ int RunServe(const ServeConfig& config) {
   if (!queue.ok()) return Fail(queue.status(), "opening the queue");
   const uint64_t recovered = (*queue)->Stats().depth_messages;
 
-  queue::Worker worker(queue->get(), &store, queue::WorkerOptions{});
+  queue::WorkerOptions worker_options;
+  worker_options.batch_messages_max = config.apply_batch_messages;
+  worker_options.batch_linger = std::chrono::milliseconds(config.apply_linger_ms);
+  queue::Worker worker(queue->get(), &store, worker_options);
   worker.Start();
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};

@@ -40,6 +40,13 @@ Status ValidateServeConfig(const ServeConfig& config) {
   if (config.queue_max_bytes < limits::kRequestBodyBytesMax) {
     return Status::InvalidArgument("queue-max-bytes: must be at least the 1 MiB body limit");
   }
+  if (config.apply_batch_messages == 0 || config.apply_batch_messages > limits::kApplyBatchMessagesMax) {
+    return Status::InvalidArgument("apply-batch-messages: must be 1.." +
+                                   std::to_string(limits::kApplyBatchMessagesMax));
+  }
+  if (config.apply_linger_ms < 0 || config.apply_linger_ms > 1000) {
+    return Status::InvalidArgument("apply-linger-ms: must be 0..1000");
+  }
   if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
   if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
   return Status::Ok();

@@ -21,7 +21,7 @@ struct WorkerOptions {
   // before applying. Bigger batches share the per-key cost (a hot key's many items in one batch
   // cost one store write), which keeps the apply thread's CPU low under heavy load. Adds up to
   // this much to the time until an accepted message is visible. 0 = apply at once.
-  std::chrono::milliseconds batch_linger{20};
+  std::chrono::milliseconds batch_linger{0};
   std::chrono::milliseconds retry_backoff_initial{10};  // after a failed Apply; doubles
   std::chrono::milliseconds retry_backoff_max{2000};
 };

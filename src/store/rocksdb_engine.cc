@@ -31,7 +31,7 @@ constexpr int kBackgroundJobsMax = 2;
 constexpr std::size_t kMemtableBudgetWriteBuffers = 2;
 // Bound on the WAL, in multiples of the per-column-family write buffer. Bounds the replay work
 // after a crash (restart must be ready in about 2 s).
-constexpr std::size_t kWalBudgetWriteBuffers = 1;
+constexpr std::size_t kWalBudgetWriteBuffers = 4;
 
 rocksdb::CompressionType HotCompression() {
   // LZ4 is cheap enough for every level; fall back to none if this librocksdb lacks it.
@@ -151,6 +151,10 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   db_options.keep_log_file_num = 4;
   // Memtable insert hints (below) work only for non-concurrent memtable writes.
   db_options.allow_concurrent_memtable_write = false;
+  // The queue's fsync'ed enqueue writes must not wait behind the worker's large apply batch while
+  // it is inserted into the memtables: pipelined writes let the next group's WAL write (and
+  // fsync) proceed meanwhile.
+  db_options.enable_pipelined_write = true;
 
   const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   const rocksdb::CompressionType hot = HotCompression();
