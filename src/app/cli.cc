@@ -130,6 +130,8 @@ int RunCli(int argc, char** argv) {
   load->add_flag("--seed-time-format", load_options.seed_time_format,
                  "Send the seed's \"YYYY-MM-DD HH:MM:SS\" times instead of RFC 3339");
   load->add_option("--threads", load_options.threads, "Client threads")->capture_default_str();
+  load->add_flag("--sequential-keys", load_options.sequential_keys,
+                 "Write keys (product, branch) in order instead of at random (preloading)");
   load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
 
   try {

@@ -72,12 +72,14 @@ std::vector<std::string> PrepareItemPrefixes(const std::vector<Product>& catalog
 }
 
 BodyBuilder::BodyBuilder(const std::vector<std::string>* item_prefixes, std::size_t branches,
-                         TimeFormat format, const domain::TimeZone& zone, uint64_t seed)
+                         TimeFormat format, const domain::TimeZone& zone, uint64_t seed,
+                         std::atomic<uint64_t>* sequential_key_cursor)
     : item_prefixes_(*item_prefixes),
       format_(format),
       zone_(zone),
       utc_(LocateUtc()),
-      random_state_(seed) {
+      random_state_(seed),
+      sequential_key_cursor_(sequential_key_cursor) {
   assert(!item_prefixes->empty() && branches >= 1);
   for (const std::string& prefix : item_prefixes_) {
     item_prefix_chars_max_ = std::max(item_prefix_chars_max_, prefix.size());
@@ -145,9 +147,17 @@ SentItem BodyBuilder::Build(std::size_t items, int64_t first_time_us, std::strin
   char* p = begin;
   *p++ = '[';
   SentItem item;
+  const uint64_t first_key =
+      sequential_key_cursor_ != nullptr ? sequential_key_cursor_->fetch_add(items) : 0;
   for (std::size_t i = 0; i < items; ++i) {
-    item.product = RandomBelow(item_prefixes_.size());
-    item.branch = RandomBelow(branch_fragments_.size());
+    if (sequential_key_cursor_ != nullptr) {
+      const uint64_t key = first_key + i;
+      item.branch = key % branch_fragments_.size();
+      item.product = (key / branch_fragments_.size()) % item_prefixes_.size();
+    } else {
+      item.product = RandomBelow(item_prefixes_.size());
+      item.branch = RandomBelow(branch_fragments_.size());
+    }
     if (i != 0) *p++ = ',';
     p = Put(p, item_prefixes_[item.product]);
     p = Put(p, branch_fragments_[item.branch]);

@@ -54,7 +54,10 @@ class BodyBuilder {
   // quantity uniformly from 1..kQuantityMax, from a deterministic generator seeded with `seed`.
   // `zone` is used for kSeedLocal only. REQUIRES: item_prefixes non-empty, branches >= 1.
   BodyBuilder(const std::vector<std::string>* item_prefixes, std::size_t branches,
-              TimeFormat format, const domain::TimeZone& zone, uint64_t seed);
+              TimeFormat format, const domain::TimeZone& zone, uint64_t seed,
+              std::atomic<uint64_t>* sequential_key_cursor = nullptr);
+  // With a non-null `sequential_key_cursor` (shared by all builders of a run), items take the
+  // keys k = cursor++ in order: product (k / branches) % products, branch k % branches.
 
   // The seed's quantity range.
   static constexpr uint64_t kQuantityMax = 10'000;
@@ -84,6 +87,7 @@ class BodyBuilder {
   const domain::TimeZone zone_;
   const domain::TimeZone utc_;
   uint64_t random_state_;
+  std::atomic<uint64_t>* sequential_key_cursor_ = nullptr;
   // The formatted "YYYY-MM-DDTHH:MM:SS" (or seed "YYYY-MM-DD HH:MM:SS") of cached_second_.
   int64_t cached_second_ = -1;
   char cached_second_text_[19] = {};

@@ -44,7 +44,8 @@ LoadConnection::LoadConnection(boost::asio::io_context& io, RunContext* run,
       on_stopped_(std::move(on_stopped)),
       stream_(io),
       timer_(io),
-      builder_(&run->item_prefixes, run->options.branches, TimeFormatOf(run->options), run->zone, seed) {
+      builder_(&run->item_prefixes, run->options.branches, TimeFormatOf(run->options), run->zone, seed,
+               run->options.sequential_keys ? &run->next_sequential_key : nullptr) {
   request_.method(http::verb::post);
   request_.target(run_.path_prefix + "/v1/posicoes");
   request_.version(11);

@@ -28,6 +28,9 @@ struct LoadOptions {
                                      // freshness then only has 1 s resolution (optimistic)
   std::size_t threads = 1;           // client I/O threads
   double progress_interval_s = 1;    // progress line period; 0 = none
+  // Walk the keys (product, branch) in order instead of picking them at random, so that
+  // products x branches items write every key once (to preload a store for read benchmarks).
+  bool sequential_keys = false;
 };
 
 struct LoadReport {

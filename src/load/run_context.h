@@ -62,6 +62,7 @@ struct RunContext {
   const domain::TimeZone zone;    // for the seed time format
   Pacer pacer;
   EventClock event_clock;
+  std::atomic<uint64_t> next_sequential_key{0};  // with options.sequential_keys
   ErrorLog error_log;
   FreshnessProber* prober = nullptr;  // null when freshness is not sampled
 

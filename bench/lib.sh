@@ -1,0 +1,37 @@
+# Shared helpers of the benchmark scripts: start/stop an estoque server on a temp data dir.
+# Requires a Release build in $BUILD (default build/).
+BUILD=${BUILD:-build}
+ESTOQUE=${ESTOQUE:-$BUILD/estoque}
+PORT=${PORT:-18099}
+URL=http://127.0.0.1:$PORT
+SERVER_PID=""
+DATA=""
+
+start_server() {  # start_server [extra serve args...]
+  DATA=$(mktemp -d /tmp/estoque-bench.XXXXXX)
+  "$ESTOQUE" serve --listen 127.0.0.1:$PORT --data "$DATA" --log-level warn "$@" > "$DATA.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 500); do
+    grep -q "listening on" "$DATA.log" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  echo "server did not start:"; cat "$DATA.log"; exit 1
+}
+
+restart_server() {  # same data dir; prints the milliseconds until /health answers
+  stop_server keep
+  local t0; t0=$(date +%s%N)
+  "$ESTOQUE" serve --listen 127.0.0.1:$PORT --data "$DATA" --log-level warn "$@" > "$DATA.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf "$URL/health" >/dev/null 2>&1; do sleep 0.005; done
+  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+stop_server() {  # stop_server [keep]: SIGTERM; removes the data dir unless "keep"
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+  SERVER_PID=""
+  if [ "${1:-}" != keep ] && [ -n "$DATA" ]; then rm -rf "$DATA" "$DATA.log"; fi
+}
+
+server_rss_mb() { awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$SERVER_PID/status; }
+trap 'stop_server' EXIT
