@@ -2,7 +2,7 @@
 # Requires a Release build in $BUILD (default build/).
 BUILD=${BUILD:-build}
 ESTOQUE=${ESTOQUE:-$BUILD/estoque}
-PORT=${PORT:-18099}
+PORT=${PORT:-18461}
 URL=http://127.0.0.1:$PORT
 SERVER_PID=""
 DATA=""
@@ -18,13 +18,18 @@ start_server() {  # start_server [extra serve args...]
   echo "server did not start:"; cat "$DATA.log"; exit 1
 }
 
-restart_server() {  # same data dir; prints the milliseconds until /health answers
+RESTART_MS=""
+restart_server() {  # same data dir; sets RESTART_MS to the milliseconds until /health answers
   stop_server keep
   local t0; t0=$(date +%s%N)
   "$ESTOQUE" serve --listen 127.0.0.1:$PORT --data "$DATA" --log-level warn "$@" > "$DATA.log" 2>&1 &
   SERVER_PID=$!
-  until curl -sf "$URL/health" >/dev/null 2>&1; do sleep 0.005; done
-  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+  for _ in $(seq 1 6000); do
+    curl -sf "$URL/health" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:"; cat "$DATA.log"; exit 1; }
+    sleep 0.005
+  done
+  RESTART_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 stop_server() {  # stop_server [keep]: SIGTERM; removes the data dir unless "keep"

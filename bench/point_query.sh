@@ -13,7 +13,8 @@ start_server
 until curl -s "$URL/v1/fila" | grep -q '"profundidade":0'; do sleep 0.1; done
 curl -s "$URL/v1/fila"; echo
 echo "rss_mb_with_1M=$(server_rss_mb)"
-echo "restart_ready_ms=$(restart_server)"
+restart_server
+echo "restart_ready_ms=$RESTART_MS"
 echo "rss_mb_after_restart=$(server_rss_mb)"
 wrk -t1 -c"$CONNS" -d2s -s bench/wrk_point_query.lua "$URL" -- 10000 100 >/dev/null  # warm-up
 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s bench/wrk_point_query.lua "$URL" -- 10000 100
