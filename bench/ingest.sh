@@ -8,7 +8,7 @@ source bench/lib.sh
 CONNS=${CONNS:-64}; DURATION=${DURATION:-10}
 CATALOG=../shared/data/produtos_supermercado.json
 
-start_server
+start_server ${SERVER_ARGS:-}
 "$ESTOQUE" load --url "$URL" --catalog "$CATALOG" --branches 2 --batch 35 --connections "$CONNS" \
   --duration 2 --progress 0 --freshness-every 0 >/dev/null 2>&1   # warm-up
 max=$("$ESTOQUE" load --url "$URL" --catalog "$CATALOG" --branches 2 --batch 35 --connections "$CONNS" \
