@@ -143,17 +143,6 @@ ApiResult<ConsultaPayload> ParseConsulta(std::string_view body) {
   return payload;
 }
 
-// quantidade_itens: digits only (no sign, fraction or exponent), 1..kPageLimitMax.
-std::optional<std::size_t> ParseScanCount(std::string_view text) {
-  if (text.empty() || text.size() > 4) return std::nullopt;
-  std::size_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::size_t>(c - '0');
-  }
-  if (value < 1 || value > limits::kPageLimitMax) return std::nullopt;
-  return value;
-}
 
 void BeginSuccess(JsonWriter& writer) {
   writer.BeginObject();
@@ -198,7 +187,7 @@ void Consulta(const ServiceContext& context, RouteRequest& request, Responder& r
     if (!payload.scan_count_text) {
       problems.push_back({std::nullopt, std::string(kFieldScanCount), "required"});
     } else if (!payload.scan_count_text->empty()) {
-      scan_count = ParseScanCount(*payload.scan_count_text);
+      scan_count = ParsePageSize(*payload.scan_count_text);
       if (!scan_count) {
         problems.push_back({std::nullopt, std::string(kFieldScanCount), ScanCountReason()});
       }

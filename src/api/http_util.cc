@@ -1,5 +1,7 @@
 #include "api/http_util.h"
 
+#include "common/limits.h"
+
 #include <boost/beast/http/field.hpp>
 
 namespace estoque::api {
@@ -106,6 +108,17 @@ bool IsJsonMediaType(std::string_view content_type) {
     if (AsciiLower(media_type[i]) != kJson[i]) return false;
   }
   return true;
+}
+
+std::optional<std::size_t> ParsePageSize(std::string_view text) {
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  std::size_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (value < 1 || value > limits::kPageLimitMax) return std::nullopt;
+  return value;
 }
 
 }  // namespace estoque::api

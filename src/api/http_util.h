@@ -52,4 +52,8 @@ std::optional<std::string> FindQueryParameter(std::string_view query, std::strin
 // ("application/json; charset=utf-8").
 bool IsJsonMediaType(std::string_view content_type);
 
+// A page size (limit=, the seed's quantidade_itens): ASCII digits only (no sign, fraction or
+// exponent) of a value in 1..limits::kPageLimitMax; nullopt otherwise.
+std::optional<std::size_t> ParsePageSize(std::string_view text);
+
 }  // namespace estoque::api

@@ -45,17 +45,6 @@ std::optional<ApiError> ValidateKeyParameters(const ServiceContext& context,
   return error;
 }
 
-// The value of limit=: an integer in 1..kPageLimitMax, digits only.
-std::optional<std::size_t> ParsePageLimit(std::string_view text) {
-  if (text.empty() || text.size() > 4) return std::nullopt;
-  std::size_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::size_t>(c - '0');
-  }
-  if (value < 1 || value > limits::kPageLimitMax) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -177,7 +166,7 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
   std::size_t limit = limits::kPageLimitDefault;
   if (std::optional<std::string> text = FindQueryParameter(request.query, "limit", &malformed);
       text || malformed) {
-    std::optional<std::size_t> parsed = text ? ParsePageLimit(*text) : std::nullopt;
+    std::optional<std::size_t> parsed = text ? ParsePageSize(*text) : std::nullopt;
     if (!parsed) {
       RespondError(respond, request.http,
                    InvalidParameter("limit", "must be an integer from 1 to " +

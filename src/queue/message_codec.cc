@@ -1,5 +1,7 @@
 #include "queue/message_codec.h"
 
+#include "common/fixed_encoding.h"
+
 #include <bit>
 #include <cassert>
 #include <cstdint>
@@ -15,15 +17,6 @@ constexpr std::size_t kHeaderBytes = 1 + 8 + 4;
 // The fixed part of an item: u8 barcode_len | u8 branch_len | u16 name_len | 2 x i64.
 constexpr std::size_t kItemFixedBytes = 1 + 1 + 2 + 8 + 8;
 
-static_assert(std::endian::native == std::endian::little,
-              "the codec copies integers as little-endian memory; port it for big-endian hosts");
-
-template <typename T>
-void AppendFixed(std::string* out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));
-  out->append(bytes, sizeof(T));
-}
 
 // Reads fixed-width integers and length-prefixed strings from a buffer, refusing to read past its
 // end. After the first failure every read fails.

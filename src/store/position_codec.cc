@@ -1,5 +1,7 @@
 #include "store/position_codec.h"
 
+#include "common/fixed_encoding.h"
+
 #include <bit>
 #include <cassert>
 #include <cstdint>
@@ -15,23 +17,6 @@ constexpr uint8_t kCountersVersion = 1;
 constexpr std::size_t kPositionHeaderBytes = 1 + 8 + 8 + 2;
 // u8 version | 3 x u64
 constexpr std::size_t kCountersBytes = 1 + 3 * 8;
-
-static_assert(std::endian::native == std::endian::little,
-              "the codecs copy integers as little-endian memory; port them for big-endian hosts");
-
-template <typename T>
-void AppendFixed(std::string* out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));
-  out->append(bytes, sizeof(T));
-}
-
-template <typename T>
-T ReadFixed(const char* in) {
-  T value;
-  std::memcpy(&value, in, sizeof(T));
-  return value;
-}
 
 }  // namespace
 

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
@@ -27,20 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/estoque_queue_test_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made == nullptr ? "" : made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using estoque::test_support::TempDir;
 
 Message MakeMessage(int tag, int items = 2) {
   Message message;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
@@ -34,20 +36,7 @@ using Key = std::pair<std::string, std::string>;
 
 constexpr int kItemsPerMessage = 35;
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/estoque_worker_test_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made == nullptr ? "" : made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using estoque::test_support::TempDir;
 
 // Message number `n`, the same on every call: 35 items over 60 barcodes x 2 branches, with event
 // times from a small range so that out-of-order, equal-time and duplicate items are common.

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
@@ -26,20 +28,7 @@ namespace {
 using domain::Position;
 using Key = std::pair<std::string, std::string>;  // (barcode, branch)
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/estoque_store_test_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made == nullptr ? "" : made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using estoque::test_support::TempDir;
 
 Position MakePosition(std::string barcode, std::string branch, int64_t quantity_milli,
                       int64_t updated_at_us, std::string name = "Produto") {

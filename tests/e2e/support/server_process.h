@@ -11,20 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace estoque::e2e {
 
-// A fresh directory under $TMPDIR (or /tmp), removed recursively on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using estoque::test_support::TempDir;
 
 class ServerProcess {
  public:
