@@ -1,5 +1,9 @@
 #include "queue/worker.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cstdio>
@@ -59,6 +63,12 @@ bool Worker::ApplyWithRetry(const std::vector<domain::Position>& items,
 }
 
 void Worker::Run() {
+  // Freshness (202 -> readable) is decided by how soon this thread gets a core when the HTTP
+  // threads keep both busy: ask for a slightly higher priority. Needs CAP_SYS_NICE; without it the
+  // call fails and the thread runs at normal priority, which is only slower, never wrong.
+  if (options_.thread_nice != 0) {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.thread_nice);
+  }
   std::vector<domain::Position> items;
   std::vector<uint64_t> ids;
   while (!stopping_.load(std::memory_order_relaxed)) {

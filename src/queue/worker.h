@@ -22,6 +22,9 @@ struct WorkerOptions {
   // cost one store write), which keeps the apply thread's CPU low under heavy load. Adds up to
   // this much to the time until an accepted message is visible. 0 = apply at once.
   std::chrono::milliseconds batch_linger{0};
+  // Linux nice value of the worker thread (the process runs at 0; negative =
+  // more CPU when cores are contended). Best effort: ignored without the privilege.
+  int thread_nice = -5;
   std::chrono::milliseconds retry_backoff_initial{10};  // after a failed Apply; doubles
   std::chrono::milliseconds retry_backoff_max{2000};
 };
