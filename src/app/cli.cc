@@ -105,6 +105,8 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &bindings, "queue-max-bytes", &serve_config.queue_max_bytes,
                  "Bound on waiting bytes; beyond it writes get 503");
   AddServeOption(serve, &bindings, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
+  AddServeOption(serve, &bindings, "row-cache-mb", &serve_config.row_cache_mb,
+                 "RocksDB row cache for point reads (MiB; 0: none)");
   AddServeOption(serve, &bindings, "apply-batch-messages", &serve_config.apply_batch_messages,
                  "Messages the worker applies in one atomic write");
   AddServeOption(serve, &bindings, "apply-linger-ms", &serve_config.apply_linger_ms,

@@ -162,6 +162,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   db_options.enable_pipelined_write = true;
 
   const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Point reads of positions: a hit skips the table lookup (index, data block search) entirely.
+  if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   const rocksdb::CompressionType hot = HotCompression();
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(options, cache, Access::kScans, hot)},

@@ -34,9 +34,13 @@ struct EngineOptions {
   bool sync_writes = true;
   // Read cache shared by all column families (data, index and filter blocks).
   std::size_t block_cache_bytes = 64ull << 20;
+  // RocksDB row cache (key -> value of point lookups); 0 = none. Measured about +10 % GET
+  // throughput with 1M positions at 64 MiB (docs/BENCHMARKS.md).
+  std::size_t row_cache_bytes = 64ull << 20;
   // Memtable size per column family. All memtables together are held to 2x this, and the WAL to
-  // 1x (older WAL forces a flush), which bounds both the memory and the WAL replay after a crash
-  // (about 1.5 s for 32 MB on the 2-core target). Larger: fewer flushes, slower crash restart.
+  // 4x (older WAL forces a flush), which bounds both the memory and the WAL replay after a crash
+  // (see docs/BENCHMARKS.md for the measured restart after kill -9). Larger: fewer flushes,
+  // slower crash restart.
   std::size_t write_buffer_bytes = 32ull << 20;
 };
 
