@@ -16,13 +16,8 @@
 namespace estoque::app {
 namespace {
 
-// One option of `serve`: its long name is also its config-file key, and ESTOQUE_<NAME> (upper
-// case, '-' -> '_') its environment variable.
-struct EnvBinding {
-  std::string option;  // "listen"
-  std::string env;     // "ESTOQUE_LISTEN"
-};
-
+// The environment variable of a `serve` option: ESTOQUE_<NAME>, upper case, '-' -> '_'. (Its long
+// name is also its config-file key.)
 std::string EnvName(const std::string& option) {
   std::string env = "ESTOQUE_";
   for (char c : option) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
@@ -30,12 +25,12 @@ std::string EnvName(const std::string& option) {
 }
 
 template <typename T>
-void AddServeOption(CLI::App* serve, std::vector<EnvBinding>* bindings, const std::string& name,
+void AddServeOption(CLI::App* serve, std::vector<std::string>* option_names, const std::string& name,
                     T* target, const std::string& help) {
   serve->add_option("--" + name, *target, help + " [env " + EnvName(name) + "]")
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  bindings->push_back({name, EnvName(name)});
+  option_names->push_back(name);
 }
 
 // Finds the value of `--config FILE` / `--config=FILE` among the user's arguments, else
@@ -54,7 +49,7 @@ std::string ConfigPath(const std::vector<std::string>& args) {
 // before the user's own, and every option keeps the last value it is given (TakeLast).
 // Throws CLI::FileError / CLI::ConfigError for an unreadable or malformed config file.
 std::vector<std::string> WithConfigAndEnvironment(int argc, char** argv,
-                                                  const std::vector<EnvBinding>& bindings) {
+                                                  const std::vector<std::string>& option_names) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   if (args.empty() || args[0] != "serve") return args;
@@ -70,9 +65,9 @@ std::vector<std::string> WithConfigAndEnvironment(int argc, char** argv,
       injected.push_back("--" + item.fullname() + "=" + value);
     }
   }
-  for (const auto& binding : bindings) {
-    if (const char* value = std::getenv(binding.env.c_str()); value != nullptr && *value != '\0') {
-      injected.push_back("--" + binding.option + "=" + value);
+  for (const std::string& option : option_names) {
+    if (const char* value = std::getenv(EnvName(option).c_str()); value != nullptr && *value != '\0') {
+      injected.push_back("--" + option + "=" + value);
     }
   }
   args.insert(args.begin() + 1, injected.begin(), injected.end());
@@ -87,32 +82,32 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", "estoque 0.1.0");
 
   ServeConfig serve_config;
-  std::vector<EnvBinding> bindings;
+  std::vector<std::string> option_names;  // of `serve`, for the config file and environment
   CLI::App* serve = app.add_subcommand("serve", "Run the server on its embedded store and queue");
   std::string config_path;  // read by WithConfigAndEnvironment before parsing
   serve->add_option("--config", config_path,
                     "Config file (TOML/INI; keys are the long option names) [env ESTOQUE_CONFIG]");
-  AddServeOption(serve, &bindings, "listen", &serve_config.listen, "HOST:PORT to listen on (port 0: any free port)");
-  AddServeOption(serve, &bindings, "data", &serve_config.data_dir, "Data directory");
-  AddServeOption(serve, &bindings, "timezone", &serve_config.time_zone, "IANA zone of zone-less times");
-  AddServeOption(serve, &bindings, "require-check-digit", &serve_config.require_gtin_check_digit,
+  AddServeOption(serve, &option_names, "listen", &serve_config.listen, "HOST:PORT to listen on (port 0: any free port)");
+  AddServeOption(serve, &option_names, "data", &serve_config.data_dir, "Data directory");
+  AddServeOption(serve, &option_names, "timezone", &serve_config.time_zone, "IANA zone of zone-less times");
+  AddServeOption(serve, &option_names, "require-check-digit", &serve_config.require_gtin_check_digit,
                  "Reject barcodes with an invalid GTIN check digit (true/false)");
-  AddServeOption(serve, &bindings, "durability", &serve_config.durability,
+  AddServeOption(serve, &option_names, "durability", &serve_config.durability,
                  "sync: fsync before acknowledging; os: leave it to the OS (faster, loses on power failure)");
-  AddServeOption(serve, &bindings, "io-threads", &serve_config.io_threads, "HTTP threads (0: one per core)");
-  AddServeOption(serve, &bindings, "queue-max-messages", &serve_config.queue_max_messages,
+  AddServeOption(serve, &option_names, "io-threads", &serve_config.io_threads, "HTTP threads (0: one per core)");
+  AddServeOption(serve, &option_names, "queue-max-messages", &serve_config.queue_max_messages,
                  "Bound on waiting messages; beyond it writes get 503");
-  AddServeOption(serve, &bindings, "queue-max-bytes", &serve_config.queue_max_bytes,
+  AddServeOption(serve, &option_names, "queue-max-bytes", &serve_config.queue_max_bytes,
                  "Bound on waiting bytes; beyond it writes get 503");
-  AddServeOption(serve, &bindings, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
-  AddServeOption(serve, &bindings, "row-cache-mb", &serve_config.row_cache_mb,
+  AddServeOption(serve, &option_names, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
+  AddServeOption(serve, &option_names, "row-cache-mb", &serve_config.row_cache_mb,
                  "RocksDB row cache for point reads (MiB; 0: none)");
-  AddServeOption(serve, &bindings, "apply-batch-messages", &serve_config.apply_batch_messages,
+  AddServeOption(serve, &option_names, "apply-batch-messages", &serve_config.apply_batch_messages,
                  "Messages the worker applies in one atomic write");
-  AddServeOption(serve, &bindings, "apply-linger-ms", &serve_config.apply_linger_ms,
+  AddServeOption(serve, &option_names, "apply-linger-ms", &serve_config.apply_linger_ms,
                  "Wait this long for more messages before applying (less CPU, later visibility)");
-  AddServeOption(serve, &bindings, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
-  AddServeOption(serve, &bindings, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
+  AddServeOption(serve, &option_names, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
+  AddServeOption(serve, &option_names, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
                  "On SIGTERM, how long in-flight work may take");
 
   load::LoadOptions load_options;
@@ -137,7 +132,7 @@ int RunCli(int argc, char** argv) {
   load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
 
   try {
-    std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, bindings);
+    std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, option_names);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::ParseError& e) {

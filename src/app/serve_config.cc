@@ -47,6 +47,10 @@ Status ValidateServeConfig(const ServeConfig& config) {
   if (config.apply_linger_ms < 0 || config.apply_linger_ms > 1000) {
     return Status::InvalidArgument("apply-linger-ms: must be 0..1000");
   }
+  if (config.log_level != "trace" && config.log_level != "debug" && config.log_level != "info" &&
+      config.log_level != "warn" && config.log_level != "error" && config.log_level != "off") {
+    return Status::InvalidArgument("log-level: must be trace, debug, info, warn, error or off");
+  }
   if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
   if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
   return Status::Ok();

@@ -23,7 +23,7 @@ struct ServeConfig {
   std::size_t queue_max_bytes = limits::kQueueBytesMaxDefault;
   std::size_t block_cache_mb = 64;         // RocksDB read cache
   std::size_t row_cache_mb = 64;           // RocksDB row cache for point reads (0 = none)
-  std::size_t apply_batch_messages = 256;  // messages the worker applies in one atomic write
+  std::size_t apply_batch_messages = limits::kApplyBatchMessagesDefault;  // per atomic write
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
   std::string log_level = "info";          // trace, debug, info, warn, error, off
   int64_t shutdown_drain_ms = 10'000;      // SIGTERM: how long in-flight work may take

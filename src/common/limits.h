@@ -37,7 +37,9 @@ inline constexpr int64_t kQuantityAbsMilliMax = 1'000'000'000'000'000;  // 10^12
 // Embedded queue bounds (defaults; configurable). When full, writes get 503 + Retry-After.
 inline constexpr std::size_t kQueueMessagesMaxDefault = 200'000;
 inline constexpr std::size_t kQueueBytesMaxDefault = 512ull * 1024 * 1024;
-// Messages the worker applies in one atomic write.
+// Messages the worker applies in one atomic write: the default (best freshness/throughput measured
+// in docs/BENCHMARKS.md) and the most that may be configured.
+inline constexpr std::size_t kApplyBatchMessagesDefault = 256;
 inline constexpr std::size_t kApplyBatchMessagesMax = 512;
 
 }  // namespace estoque::limits

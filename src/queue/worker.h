@@ -9,13 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include "common/limits.h"
 #include "queue/message_queue.h"
 #include "store/position_store.h"
 
 namespace estoque::queue {
 
 struct WorkerOptions {
-  std::size_t batch_messages_max = 512;  // messages applied in one atomic store write
+  std::size_t batch_messages_max = limits::kApplyBatchMessagesDefault;  // per atomic store write
   std::chrono::milliseconds receive_wait{50};
   // After a Receive that returned fewer than batch_messages_max messages, wait this long for more
   // before applying. Bigger batches share the per-key cost (a hot key's many items in one batch
