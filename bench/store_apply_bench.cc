@@ -1,4 +1,4 @@
-// RocksPositionStore costs on the ingest and query paths:
+// RocksInventoryStore costs on the ingest and query paths:
 //   BM_Apply/<existing keys>/<items per call>: newer-wins Apply of random items over a store that
 //     already holds that many positions (35 = one seed message; 35 x 512 = one full worker batch).
 //     Every item is newer than what is stored. 2,000 keys is the seed's load test (1,000 products
@@ -19,7 +19,7 @@
 #include <benchmark/benchmark.h>
 
 #include "store/rocksdb_engine.h"
-#include "store/rocksdb_position_store.h"
+#include "store/rocks_inventory_store.h"
 
 namespace estoque::store {
 namespace {
@@ -42,7 +42,7 @@ domain::Position MakePosition(int64_t key, int64_t updated_at_us, int64_t quanti
 struct Fixture {
   std::string dir;
   std::unique_ptr<RocksEngine> engine;
-  std::unique_ptr<RocksPositionStore> store;
+  std::unique_ptr<RocksInventoryStore> store;
   int64_t clock_us = 1;  // event times only grow, so every benchmarked item is applied
 
   ~Fixture() {
@@ -73,7 +73,7 @@ Fixture& StoreWithKeys(int64_t keys) {
     std::abort();
   }
   fixture->engine = std::move(*engine);
-  fixture->store = std::make_unique<RocksPositionStore>(fixture->engine.get());
+  fixture->store = std::make_unique<RocksInventoryStore>(fixture->engine.get());
   std::vector<domain::Position> items;
   for (int64_t key = 0; key < keys; key += kPreloadItemsPerCall) {
     items.clear();

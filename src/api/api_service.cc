@@ -33,10 +33,37 @@ constexpr std::array kRoutes = {
     Route{http::verb::get, "/health", handlers::Health},
     Route{http::verb::post, "/v1/posicoes", handlers::IngestPositions},
     Route{http::verb::get, "/v1/posicoes", handlers::ListPositions},
-    Route{http::verb::get, "/v1/posicoes/{codigo_barra}", handlers::GetProduct},
-    Route{http::verb::get, "/v1/posicoes/{codigo_barra}/{filial}", handlers::GetPosition},
+    Route{http::verb::get, "/v1/posicoes/{codigo_barra}", handlers::GetProductStock},
+    Route{http::verb::get, "/v1/posicoes/{codigo_barra}/{filial}", handlers::GetStock},
+    Route{http::verb::put, "/v1/posicoes/{codigo_barra}/{filial}/estoque_minimo",
+          handlers::PutMinStock},
+    Route{http::verb::post, "/v1/vendas", handlers::IngestSale},
+    Route{http::verb::post, "/v1/vendas/{filial}/{venda_id}/cancelamento", handlers::CancelSale},
+    Route{http::verb::post, "/v1/movimentos", handlers::PostMovements},
+    Route{http::verb::get, "/v1/movimentos", handlers::ListMovements},
+    Route{http::verb::post, "/v1/transferencias", handlers::CreateTransfer},
+    Route{http::verb::get, "/v1/transferencias", handlers::ListTransfers},
+    Route{http::verb::get, "/v1/transferencias/{id}", handlers::GetTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/envio", handlers::ShipTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/recebimento", handlers::ReceiveTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/cancelamento", handlers::CancelTransfer},
+    Route{http::verb::post, "/v1/reservas", handlers::CreateReservation},
+    Route{http::verb::get, "/v1/reservas", handlers::ListReservations},
+    Route{http::verb::get, "/v1/reservas/{id}", handlers::GetReservation},
+    Route{http::verb::post, "/v1/reservas/{id}/confirmacao", handlers::ConfirmReservation},
+    Route{http::verb::post, "/v1/reservas/{id}/liberacao", handlers::ReleaseReservation},
+    Route{http::verb::get, "/v1/alertas", handlers::ListAlerts},
+    Route{http::verb::get, "/v1/filiais/{filial}/resumo", handlers::GetBranchSummary},
     Route{http::verb::post, "/v1/consulta", handlers::Consulta},
     Route{http::verb::get, "/v1/fila", handlers::QueueStatus},
+    Route{http::verb::get, "/v1/produtos", handlers::SearchCatalogProducts},
+    Route{http::verb::post, "/v1/produtos/lote", handlers::PutCatalogProductBatch},
+    Route{http::verb::put, "/v1/produtos/{codigo_barra}", handlers::PutCatalogProduct},
+    Route{http::verb::get, "/v1/produtos/{codigo_barra}", handlers::GetCatalogProduct},
+    Route{http::verb::delete_, "/v1/produtos/{codigo_barra}", handlers::DeleteCatalogProduct},
+    Route{http::verb::get, "/v1/filiais", handlers::ListCatalogBranches},
+    Route{http::verb::put, "/v1/filiais/{filial}", handlers::PutCatalogBranch},
+    Route{http::verb::get, "/v1/filiais/{filial}", handlers::GetCatalogBranch},
 };
 
 bool IsParameter(std::string_view segment) {
@@ -126,13 +153,14 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
 
 }  // namespace
 
-ApiService::ApiService(store::PositionStore* store, queue::MessageQueue* queue, ApiConfig config)
-    : store_(store), queue_(queue), config_(std::move(config)) {
-  assert(store_ != nullptr && queue_ != nullptr);
+ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
+                       catalog::Catalog* catalog, ApiConfig config)
+    : store_(store), queue_(queue), catalog_(catalog), config_(std::move(config)) {
+  assert(store_ != nullptr && queue_ != nullptr && catalog_ != nullptr);
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_, queue_, &config_, &shutting_down_};
+  const handlers::ServiceContext context{store_, queue_, catalog_, &config_, &shutting_down_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

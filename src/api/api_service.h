@@ -6,9 +6,10 @@
 #include <memory>
 
 #include "api/http_types.h"
+#include "catalog/catalog.h"
 #include "domain/timestamp.h"
 #include "queue/message_queue.h"
-#include "store/position_store.h"
+#include "store/inventory_store.h"
 
 namespace estoque::api {
 
@@ -20,8 +21,9 @@ struct ApiConfig {
 // Thread-safe: Handle may run concurrently on every I/O thread.
 class ApiService {
  public:
-  // `store` and `queue` must outlive the service.
-  ApiService(store::PositionStore* store, queue::MessageQueue* queue, ApiConfig config);
+  // `store`, `queue` and `catalog` must outlive the service.
+  ApiService(store::InventoryStore* store, queue::MessageQueue* queue, catalog::Catalog* catalog,
+             ApiConfig config);
 
   // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
   // committer thread for accepted writes).
@@ -31,8 +33,9 @@ class ApiService {
   void BeginShutdown();
 
  private:
-  store::PositionStore* store_;
+  store::InventoryStore* store_;
   queue::MessageQueue* queue_;
+  catalog::Catalog* catalog_;
   ApiConfig config_;
   std::atomic<bool> shutting_down_{false};
 };

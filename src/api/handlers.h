@@ -10,13 +10,15 @@
 #include "api/api_error.h"
 #include "api/api_service.h"
 #include "api/http_types.h"
+#include "catalog/catalog.h"
 
 namespace estoque::api::handlers {
 
 // What every handler may use; all pointers outlive the request.
 struct ServiceContext {
-  store::PositionStore* store;
+  store::InventoryStore* store;
   queue::MessageQueue* queue;
+  catalog::Catalog* catalog;
   const ApiConfig* config;
   const std::atomic<bool>* shutting_down;
 };
@@ -46,15 +48,64 @@ void RespondError(Responder& respond, const HttpRequest& request, const ApiError
 void Health(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // POST /v1/posicoes
 void IngestPositions(const ServiceContext& context, RouteRequest& request, Responder& respond);
-// GET /v1/posicoes/{codigo_barra}/{filial}
-void GetPosition(const ServiceContext& context, RouteRequest& request, Responder& respond);
-// GET /v1/posicoes/{codigo_barra}
-void GetProduct(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/posicoes?limit=&cursor=&filial=
 void ListPositions(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // POST /v1/consulta (the seed's query Lambda)
 void Consulta(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/fila
 void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder& respond);
+
+// Inventory (inventory_handlers.cc, transfer_handlers.cc).
+// POST /v1/vendas: queued; 202 {"message_id","venda_id","itens"}.
+void IngestSale(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/vendas/{filial}/{venda_id}/cancelamento: queued; 202.
+void CancelSale(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/movimentos: 201 (something recorded) or 200 (all repeats) {"movimentos":[...]}.
+void PostMovements(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/movimentos?codigo_barra=&filial=&desde=&ate=&limit=&cursor= (newest first).
+void ListMovements(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/posicoes/{codigo_barra}/{filial}[?em=TIME]
+void GetStock(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/posicoes/{codigo_barra}: every branch and the chain's totals.
+void GetProductStock(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// PUT /v1/posicoes/{codigo_barra}/{filial}/estoque_minimo
+void PutMinStock(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/alertas?filial=&tipo=&limit=&cursor=
+void ListAlerts(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/filiais/{filial}/resumo
+void GetBranchSummary(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/transferencias; POST /v1/transferencias/{id}/envio|recebimento|cancelamento;
+// GET /v1/transferencias/{id}; GET /v1/transferencias?filial=&status=&limit=&cursor=
+void CreateTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ShipTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ReceiveTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void CancelTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void GetTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ListTransfers(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/reservas; POST /v1/reservas/{id}/confirmacao|liberacao; GET /v1/reservas/{id};
+// GET /v1/reservas?filial=&status=&limit=&cursor=
+void CreateReservation(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ConfirmReservation(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ReleaseReservation(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void GetReservation(const ServiceContext& context, RouteRequest& request, Responder& respond);
+void ListReservations(const ServiceContext& context, RouteRequest& request, Responder& respond);
+
+// The catalog (catalog_handlers.cc).
+// PUT /v1/produtos/{codigo_barra}: 201 created, 200 replaced; the stored product.
+void PutCatalogProduct(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/produtos/{codigo_barra}
+void GetCatalogProduct(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// DELETE /v1/produtos/{codigo_barra}: 204, or 404.
+void DeleteCatalogProduct(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/produtos?q=&limit=&cursor=
+void SearchCatalogProducts(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/produtos/lote: all or nothing; {"criados","atualizados"}.
+void PutCatalogProductBatch(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// PUT /v1/filiais/{filial}: 201 created, 200 replaced; the stored branch.
+void PutCatalogBranch(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/filiais/{filial}
+void GetCatalogBranch(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/filiais
+void ListCatalogBranches(const ServiceContext& context, RouteRequest& request, Responder& respond);
 
 }  // namespace estoque::api::handlers

@@ -146,6 +146,9 @@ class BodyDecoder {
     std::optional<ItemTime> time;        // from the first time member that parsed
     std::string_view first_time_member;  // the member it came from
     std::unordered_set<std::string> unknown_keys;
+    // The time members' texts (each member at most once: a repeat is a duplicate key).
+    std::pair<Member, std::string_view> time_texts[2];
+    std::size_t time_text_count = 0;
 
     for (auto field_result : object) {
       ondemand::field field;
@@ -187,27 +190,36 @@ class BodyDecoder {
           position.branch.assign(text);
           break;
         case Member::kTimeSeed:
-        case Member::kTime: {
-          Result<int64_t> parsed = domain::ParseTimestampMicros(text, options_.time_zone);
-          if (!parsed.ok()) {
-            problems_.Add(index, key, parsed.status().message());
-            break;
-          }
-          const ItemTime this_time{*parsed, text.find('.') == std::string_view::npos};
-          if (!time) {
-            time = this_time;
-            first_time_member = member == Member::kTime ? kFieldTime : kFieldTimeSeed;
-          } else if (std::optional<ItemTime> merged = MergeTimes(*time, this_time)) {
-            time = merged;
-          } else {
-            problems_.Add(index, key,
-                          "names another instant than " + std::string(first_time_member));
-          }
+        case Member::kTime:
+          // Parsed after the loop: a zone-less time is read in the zone of the item's branch,
+          // which may come later in the object.
+          time_texts[time_text_count++] = {member, text};
           break;
-        }
         case Member::kQuantity:
         case Member::kUnknown:
           break;
+      }
+    }
+
+    const domain::TimeZone zone = options_.zone_of && domain::ValidateBranch(position.branch).ok()
+                                      ? options_.zone_of(position.branch)
+                                      : options_.time_zone;
+    for (std::size_t t = 0; t < time_text_count; ++t) {
+      const auto [member, text] = time_texts[t];
+      const std::string_view key = member == Member::kTime ? kFieldTime : kFieldTimeSeed;
+      Result<int64_t> parsed = domain::ParseTimestampMicros(text, zone);
+      if (!parsed.ok()) {
+        problems_.Add(index, key, parsed.status().message());
+        continue;
+      }
+      const ItemTime this_time{*parsed, text.find('.') == std::string_view::npos};
+      if (!time) {
+        time = this_time;
+        first_time_member = key;
+      } else if (std::optional<ItemTime> merged = MergeTimes(*time, this_time)) {
+        time = merged;
+      } else {
+        problems_.Add(index, key, "names another instant than " + std::string(first_time_member));
       }
     }
 
@@ -359,6 +371,12 @@ ApiResult<std::vector<domain::Position>> DecodePositionsBody(std::string_view bo
 void WritePosition(JsonWriter& writer, const domain::Position& position,
                    const domain::TimeZone& zone) {
   writer.BeginObject();
+  WritePositionFields(writer, position, zone);
+  writer.EndObject();
+}
+
+void WritePositionFields(JsonWriter& writer, const domain::Position& position,
+                         const domain::TimeZone& zone) {
   writer.Key(kFieldBarcode);
   writer.String(position.barcode);
   writer.Key(kFieldBranch);
@@ -371,7 +389,6 @@ void WritePosition(JsonWriter& writer, const domain::Position& position,
   writer.String(domain::FormatSeedLocalTime(position.updated_at_us, zone));
   writer.Key(kFieldTime);
   writer.String(domain::FormatRfc3339(position.updated_at_us, zone));
-  writer.EndObject();
 }
 
 void WriteSeedItem(JsonWriter& writer, const domain::Position& position,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ inline constexpr std::size_t kErrorDetailsMax = 1000;
 struct PositionDecodeOptions {
   domain::TimeZone time_zone;             // zone of times written without an offset
   bool require_gtin_check_digit = false;  // passed to domain::ValidateBarcode
+  // If set, the zone of zone-less times of an item of a (valid) branch: the branch's fuso.
+  std::function<domain::TimeZone(std::string_view branch)> zone_of;
 };
 
 // Decodes and validates a whole POST /v1/posicoes body: a JSON array of items, or an object whose
@@ -60,6 +63,10 @@ ApiResult<std::vector<domain::Position>> DecodePositionsBody(std::string_view bo
 //  "data_atualizacao_posicao_estoque" (RFC 3339 in `zone`)}.
 void WritePosition(JsonWriter& writer, const domain::Position& position,
                    const domain::TimeZone& zone);
+
+// The members of WritePosition's object, inside an object the caller opened.
+void WritePositionFields(JsonWriter& writer, const domain::Position& position,
+                         const domain::TimeZone& zone);
 
 // Writes `position` in the seed's query-Lambda item shape, fields in the seed's order:
 // {"nome_produto","filial","data_atulizacao_posicao_estoque","qtd_estoque","codigo_barra"}.

@@ -13,6 +13,7 @@
 #include "api/http_util.h"
 #include "api/json_writer.h"
 #include "api/position_json.h"
+#include "api/request_checks.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "domain/barcode.h"
@@ -23,30 +24,6 @@ namespace estoque::api::handlers {
 
 namespace http = boost::beast::http;
 
-namespace {
-
-// Adds a detail for each invalid path parameter; returns the error if there was any.
-std::optional<ApiError> ValidateKeyParameters(const ServiceContext& context,
-                                              const std::string* barcode,
-                                              const std::string* branch) {
-  ApiError error = MakeApiError(http::status::bad_request, "invalid_parameter", "");
-  if (barcode) {
-    const Status status =
-        domain::ValidateBarcode(*barcode, context.config->require_gtin_check_digit);
-    if (!status.ok()) error.details.push_back({std::nullopt, "codigo_barra", status.message()});
-  }
-  if (branch) {
-    const Status status = domain::ValidateBranch(*branch);
-    if (!status.ok()) error.details.push_back({std::nullopt, "filial", status.message()});
-  }
-  if (error.details.empty()) return std::nullopt;
-  error.message = "invalid parameter '" + error.details.front().field +
-                  "': " + error.details.front().reason;
-  return error;
-}
-
-
-}  // namespace
 
 void IngestPositions(const ServiceContext& context, RouteRequest& request, Responder& respond) {
   const auto content_type = request.http.find(http::field::content_type);
@@ -56,9 +33,14 @@ void IngestPositions(const ServiceContext& context, RouteRequest& request, Respo
                               "Content-Type must be application/json"));
     return;
   }
+  catalog::Catalog* catalog = context.catalog;
+  const domain::TimeZone fallback = context.config->time_zone;
   ApiResult<std::vector<domain::Position>> decoded = DecodePositionsBody(
       request.http.body(),
-      PositionDecodeOptions{context.config->time_zone, context.config->require_gtin_check_digit});
+      PositionDecodeOptions{fallback, context.config->require_gtin_check_digit,
+                            [catalog, fallback](std::string_view branch) {
+                              return catalog->TimeZoneOf(branch, fallback);
+                            }});
   if (!decoded.ok()) {
     RespondError(respond, request.http, decoded.error());
     return;
@@ -70,6 +52,15 @@ void IngestPositions(const ServiceContext& context, RouteRequest& request, Respo
     RespondError(respond, request.http, error);
     return;
   }
+  // The first message that names a product registers it in the catalog (best effort: the
+  // positions themselves are what must not be lost).
+  std::vector<catalog::Catalog::Mention> mentions;
+  mentions.reserve(decoded.value().size());
+  for (const domain::Position& position : decoded.value()) {
+    mentions.push_back(
+        {position.barcode, position.product_name, position.quantity_milli % 1000 != 0});
+  }
+  static_cast<void>(catalog->RegisterMentioned(mentions));
   const std::size_t item_count = decoded.value().size();
   const unsigned version = request.http.version();
   const bool keep_alive = request.http.keep_alive();
@@ -95,72 +86,6 @@ void IngestPositions(const ServiceContext& context, RouteRequest& request, Respo
       });
 }
 
-void GetPosition(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  const std::string& barcode = request.path_params.at(0);
-  const std::string& branch = request.path_params.at(1);
-  if (auto error = ValidateKeyParameters(context, &barcode, &branch)) {
-    RespondError(respond, request.http, *error);
-    return;
-  }
-  Result<domain::Position> position = context.store->Get(barcode, branch);
-  if (!position.ok()) {
-    RespondError(respond, request.http,
-                 position.status().code() == StatusCode::kNotFound
-                     ? MakeApiError(http::status::not_found, "not_found",
-                                    "no position for codigo_barra " + barcode + " at filial " +
-                                        branch)
-                     : ApiErrorFromStatus(position.status()));
-    return;
-  }
-  RespondJson(respond, request.http, EncodePosition(*position, context.config->time_zone));
-}
-
-void GetProduct(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  const std::string& barcode = request.path_params.at(0);
-  if (auto error = ValidateKeyParameters(context, &barcode, nullptr)) {
-    RespondError(respond, request.http, *error);
-    return;
-  }
-  Result<std::vector<domain::Position>> positions = context.store->ListByBarcode(barcode);
-  if (!positions.ok()) {
-    RespondError(respond, request.http, ApiErrorFromStatus(positions.status()));
-    return;
-  }
-  if (positions->empty()) {
-    RespondError(respond, request.http,
-                 MakeApiError(http::status::not_found, "not_found",
-                              "no position for codigo_barra " + barcode));
-    return;
-  }
-  // The newest position names the product; quantities are summed exactly.
-  const domain::Position* newest = &positions->front();
-  __int128 total_milli = 0;
-  for (const domain::Position& position : *positions) {
-    if (position.updated_at_us > newest->updated_at_us) newest = &position;
-    total_milli += position.quantity_milli;
-  }
-  std::string body;
-  body.reserve(128 + positions->size() * 256);
-  JsonWriter writer(&body);
-  writer.BeginObject();
-  writer.Key(kFieldBarcode);
-  writer.String(barcode);
-  writer.Key(kFieldProductName);
-  writer.String(newest->product_name);
-  writer.Key("filiais");
-  writer.Uint(positions->size());
-  writer.Key("total_qtd_estoque");
-  writer.RawNumber(FormatQuantityMilliTotal(total_milli));
-  writer.Key(kFieldItems);
-  writer.BeginArray();
-  for (const domain::Position& position : *positions) {
-    WritePosition(writer, position, context.config->time_zone);
-  }
-  writer.EndArray();
-  writer.EndObject();
-  RespondJson(respond, request.http, std::move(body));
-}
-
 void ListPositions(const ServiceContext& context, RouteRequest& request, Responder& respond) {
   bool malformed = false;
   std::size_t limit = limits::kPageLimitDefault;
@@ -181,10 +106,7 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
     return;
   }
   if (branch) {
-    if (auto error = ValidateKeyParameters(context, nullptr, &*branch)) {
-      RespondError(respond, request.http, *error);
-      return;
-    }
+    if (!CheckKeys(context, request, respond, nullptr, &*branch)) return;
   }
   std::optional<std::string> after;
   std::optional<std::string> cursor = FindQueryParameter(request.query, "cursor", &malformed);

@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "app/serve.h"
 #include "app/serve_config.h"
+#include "cli/import_products.h"
 #include "load/load_generator.h"
 
 namespace estoque::app {
@@ -131,6 +134,17 @@ int RunCli(int argc, char** argv) {
                  "Write keys (product, branch) in order instead of at random (preloading)");
   load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
 
+  cli::ImportProductsOptions import_options;
+  CLI::App* import = app.add_subcommand("import", "Load data into a running server");
+  import->require_subcommand(1);
+  CLI::App* import_products = import->add_subcommand(
+      "produtos", "Import a product file (JSON array or CSV with a header row) into the catalog");
+  import_products->add_option("FILE", import_options.file, "The file (.json or .csv)")->required();
+  import_products->add_option("--server", import_options.server, "Server base URL")->capture_default_str();
+  import_products->add_option("--batch", import_options.batch_items, "Products per request")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, limits::kCatalogBatchItemsMax));
+
   try {
     std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, option_names);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
@@ -140,6 +154,9 @@ int RunCli(int argc, char** argv) {
   }
 
   if (serve->parsed()) return RunServe(serve_config);
+  if (import_products->parsed()) {
+    return cli::RunImportProducts(import_options, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
+  }
   if (load->parsed()) {
     auto report = load::RunLoad(load_options, std::cerr);
     if (!report.ok()) {

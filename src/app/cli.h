@@ -1,4 +1,4 @@
-// The `estoque` command line: subcommands serve and load.
+// The `estoque` command line: subcommands serve, load and import.
 #pragma once
 
 namespace estoque::app {

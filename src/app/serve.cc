@@ -10,11 +10,14 @@
 
 #include "api/api_service.h"
 #include "api/http_server.h"
+#include "catalog/rocks_catalog.h"
 #include "common/clock.h"
 #include "queue/embedded_queue.h"
 #include "queue/worker.h"
 #include "store/rocksdb_engine.h"
-#include "store/rocksdb_position_store.h"
+#include "store/rocks_inventory_store.h"
+#include "app/catalog_policy.h"
+#include "app/reservation_sweeper.h"
 
 namespace estoque::app {
 namespace {
@@ -66,7 +69,10 @@ int RunServe(const ServeConfig& config) {
   const int64_t open_started_us = MonotonicMicros();
   auto engine = store::RocksEngine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status(), "opening the data directory");
-  store::RocksPositionStore store(engine->get());
+  auto rocks_catalog = catalog::RocksCatalog::Open(engine->get());
+  if (!rocks_catalog.ok()) return Fail(rocks_catalog.status(), "loading the catalog");
+  CatalogInventoryPolicy policy(rocks_catalog->get());
+  store::RocksInventoryStore store(engine->get(), &policy);
 
   queue::EmbeddedQueueOptions queue_options;
   queue_options.max_messages = config.queue_max_messages;
@@ -80,9 +86,10 @@ int RunServe(const ServeConfig& config) {
   worker_options.batch_linger = std::chrono::milliseconds(config.apply_linger_ms);
   queue::Worker worker(queue->get(), &store, worker_options);
   worker.Start();
+  ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
-  api::ApiService service(&store, queue->get(), api_config);
+  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config);
 
   api::HttpServerOptions http_options;
   http_options.host = host;

@@ -29,6 +29,18 @@ inline constexpr std::size_t kBranchCharsMax = 32;
 inline constexpr std::size_t kProductNameCodePointsMin = 1;
 inline constexpr std::size_t kProductNameCodePointsMax = 200;
 
+// The catalog's free-text fields (valid UTF-8, no control characters), in Unicode code points.
+// Bounded so a record stays small in memory (the whole catalog is held there) and on the wire.
+inline constexpr std::size_t kCategoryCodePointsMax = 100;    // categoria of a product
+inline constexpr std::size_t kBranchNameCodePointsMax = 200;  // nome of a branch
+inline constexpr std::size_t kCityCodePointsMax = 100;        // cidade of a branch
+// fuso: an IANA zone name; the longest in the tz database has 32 bytes.
+inline constexpr std::size_t kTimeZoneNameBytesMax = 64;
+// q= of GET /v1/produtos: a name fragment, so no longer than a product name.
+inline constexpr std::size_t kSearchQueryCodePointsMax = kProductNameCodePointsMax;
+// Products in one POST /v1/produtos/lote body (one atomic write); more gets 400.
+inline constexpr std::size_t kCatalogBatchItemsMax = 1000;
+
 // qtd_estoque: fixed point with 3 decimal places; |value| <= 10^12 units.
 inline constexpr int kQuantityDecimalPlaces = 3;
 inline constexpr int64_t kQuantityScale = 1000;  // milli-units per unit

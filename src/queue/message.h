@@ -1,5 +1,7 @@
-// A queue message: one accepted POST /v1/posicoes body (the seed's queue message), validated and
-// normalised. Applying it applies each item with the newer-wins rule.
+// A queue message: one accepted write, validated and normalised. POST /v1/posicoes (the seed's
+// queue message) fills `items`; POST /v1/vendas one entry of `sales`; a sale cancellation one entry
+// of `cancels`. Applying a message applies all of them (docs/INVENTORY.md); their order inside a
+// message or across messages does not change the result.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +9,15 @@
 #include <vector>
 
 #include "domain/position.h"
+#include "domain/sale.h"
 
 namespace estoque::queue {
 
 struct Message {
   std::vector<domain::Position> items;
   int64_t enqueued_at_us = 0;  // wall clock when it was accepted
+  std::vector<domain::Sale> sales;
+  std::vector<domain::SaleCancel> cancels;
 };
 
 // A message handed to a consumer. `id` is unique for the life of the queue (never reused, also

@@ -1,5 +1,6 @@
 #include "queue/message_codec.h"
 
+#include "common/byte_reader.h"
 #include "common/fixed_encoding.h"
 
 #include <bit>
@@ -11,43 +12,66 @@
 namespace estoque::queue {
 namespace {
 
-constexpr uint8_t kMessageVersion = 1;
+constexpr uint8_t kMessageVersion = 2;
+constexpr uint8_t kMessageVersionItemsOnly = 1;
 // u8 version | i64 enqueued_at_us | u32 item_count
 constexpr std::size_t kHeaderBytes = 1 + 8 + 4;
 // The fixed part of an item: u8 barcode_len | u8 branch_len | u16 name_len | 2 x i64.
 constexpr std::size_t kItemFixedBytes = 1 + 1 + 2 + 8 + 8;
 
 
-// Reads fixed-width integers and length-prefixed strings from a buffer, refusing to read past its
-// end. After the first failure every read fails.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+using Reader = ByteReader;
 
-  template <typename T>
-  bool Fixed(T* value) {
-    if (bytes_.size() - offset_ < sizeof(T)) return false;
-    std::memcpy(value, bytes_.data() + offset_, sizeof(T));
-    offset_ += sizeof(T);
-    return true;
+// u8 length | bytes. REQUIRES: text.size() <= 255 (ids, branches, barcodes, origins are shorter).
+void AppendShortString(std::string* out, std::string_view text) {
+  assert(text.size() <= std::numeric_limits<uint8_t>::max());
+  AppendFixed<uint8_t>(out, static_cast<uint8_t>(text.size()));
+  out->append(text);
+}
+
+// The smallest encoded sale line and sale, to bound counts read from a corrupt message.
+constexpr std::size_t kSaleLineMinBytes = 1 + 8;
+constexpr std::size_t kSaleMinBytes = 1 + 1 + 8 + 1 + 4;
+constexpr std::size_t kCancelMinBytes = 1 + 1 + 8 + 1;
+
+Status DecodeSalesAndCancels(Reader& reader, Message* message) {
+  uint32_t sale_count = 0;
+  if (!reader.Fixed(&sale_count)) return Status::Corruption("queue message truncated before sales");
+  if (sale_count > reader.remaining() / kSaleMinBytes) {
+    return Status::Corruption("queue message claims too many sales");
   }
-
-  template <typename Length>
-  bool String(std::string* value) {
-    Length length = 0;
-    if (!Fixed(&length)) return false;
-    if (bytes_.size() - offset_ < length) return false;
-    value->assign(bytes_.data() + offset_, length);
-    offset_ += length;
-    return true;
+  message->sales.resize(sale_count);
+  for (domain::Sale& sale : message->sales) {
+    uint32_t line_count = 0;
+    if (!reader.String<uint8_t>(&sale.id) || !reader.String<uint8_t>(&sale.branch) ||
+        !reader.Fixed(&sale.event_at_us) || !reader.String<uint8_t>(&sale.origin) ||
+        !reader.Fixed(&line_count)) {
+      return Status::Corruption("queue message truncated in a sale");
+    }
+    if (line_count > reader.remaining() / kSaleLineMinBytes) {
+      return Status::Corruption("queue message claims too many sale lines");
+    }
+    sale.lines.resize(line_count);
+    for (domain::SaleLine& line : sale.lines) {
+      if (!reader.String<uint8_t>(&line.barcode) || !reader.Fixed(&line.quantity_milli)) {
+        return Status::Corruption("queue message truncated in a sale line");
+      }
+    }
   }
-
-  std::size_t remaining() const { return bytes_.size() - offset_; }
-
- private:
-  std::string_view bytes_;
-  std::size_t offset_ = 0;
-};
+  uint32_t cancel_count = 0;
+  if (!reader.Fixed(&cancel_count)) return Status::Corruption("queue message truncated before cancels");
+  if (cancel_count > reader.remaining() / kCancelMinBytes) {
+    return Status::Corruption("queue message claims too many cancels");
+  }
+  message->cancels.resize(cancel_count);
+  for (domain::SaleCancel& cancel : message->cancels) {
+    if (!reader.String<uint8_t>(&cancel.sale_id) || !reader.String<uint8_t>(&cancel.branch) ||
+        !reader.Fixed(&cancel.event_at_us) || !reader.String<uint8_t>(&cancel.origin)) {
+      return Status::Corruption("queue message truncated in a cancel");
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -75,7 +99,25 @@ std::string EncodeMessage(const Message& message) {
     AppendFixed<int64_t>(&out, item.quantity_milli);
     AppendFixed<int64_t>(&out, item.updated_at_us);
   }
-  assert(out.size() == size);
+  AppendFixed<uint32_t>(&out, static_cast<uint32_t>(message.sales.size()));
+  for (const domain::Sale& sale : message.sales) {
+    AppendShortString(&out, sale.id);
+    AppendShortString(&out, sale.branch);
+    AppendFixed<int64_t>(&out, sale.event_at_us);
+    AppendShortString(&out, sale.origin);
+    AppendFixed<uint32_t>(&out, static_cast<uint32_t>(sale.lines.size()));
+    for (const domain::SaleLine& line : sale.lines) {
+      AppendShortString(&out, line.barcode);
+      AppendFixed<int64_t>(&out, line.quantity_milli);
+    }
+  }
+  AppendFixed<uint32_t>(&out, static_cast<uint32_t>(message.cancels.size()));
+  for (const domain::SaleCancel& cancel : message.cancels) {
+    AppendShortString(&out, cancel.sale_id);
+    AppendShortString(&out, cancel.branch);
+    AppendFixed<int64_t>(&out, cancel.event_at_us);
+    AppendShortString(&out, cancel.origin);
+  }
   return out;
 }
 
@@ -83,7 +125,7 @@ Result<Message> DecodeMessage(std::string_view bytes) {
   Reader reader(bytes);
   uint8_t version = 0;
   if (!reader.Fixed(&version)) return Status::Corruption("queue message is empty");
-  if (version != kMessageVersion) {
+  if (version != kMessageVersion && version != kMessageVersionItemsOnly) {
     return Status::Corruption("unknown queue message version " + std::to_string(version));
   }
   Message message;
@@ -104,6 +146,10 @@ Result<Message> DecodeMessage(std::string_view bytes) {
         !reader.Fixed(&item.updated_at_us)) {
       return Status::Corruption("queue message truncated in item " + std::to_string(i));
     }
+  }
+  if (version == kMessageVersion) {
+    Status rest = DecodeSalesAndCancels(reader, &message);
+    if (!rest.ok()) return rest;
   }
   if (reader.remaining() != 0) {
     return Status::Corruption("queue message has " + std::to_string(reader.remaining()) +

@@ -47,15 +47,15 @@ bool Worker::SleepUnlessStopping(std::chrono::milliseconds duration) {
                            [this] { return stopping_.load(std::memory_order_relaxed); });
 }
 
-bool Worker::ApplyWithRetry(const std::vector<domain::Position>& items,
-                            const std::vector<uint64_t>& ids) {
+bool Worker::ApplyWithRetry(const store::IngestBatch& batch) {
   std::chrono::milliseconds backoff = options_.retry_backoff_initial;
   for (;;) {
-    Result<store::ApplyOutcome> applied = store_->Apply(items, ids);
+    Result<store::ApplyOutcome> applied = store_->ApplyBatch(batch);
     if (applied.ok()) return true;
     failures_.fetch_add(1, std::memory_order_relaxed);
     std::fprintf(stderr, "estoque worker: apply of %zu messages (%zu items) failed, retrying in %lld ms: %s\n",
-                 ids.size(), items.size(), static_cast<long long>(backoff.count()),
+                 batch.consumed_message_ids.size(), batch.positions.size(),
+                 static_cast<long long>(backoff.count()),
                  applied.status().ToString().c_str());
     if (SleepUnlessStopping(backoff)) return false;
     backoff = std::min(backoff * 2, options_.retry_backoff_max);
@@ -70,6 +70,8 @@ void Worker::Run() {
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.thread_nice);
   }
   std::vector<domain::Position> items;
+  std::vector<domain::Sale> sales;
+  std::vector<domain::SaleCancel> cancels;
   std::vector<uint64_t> ids;
   while (!stopping_.load(std::memory_order_relaxed)) {
     const int64_t started_us = MonotonicMicros();
@@ -104,6 +106,8 @@ void Worker::Run() {
 
     // Flatten: one Apply for the whole batch. The items are moved out; Acknowledge needs ids only.
     items.clear();
+    sales.clear();
+    cancels.clear();
     ids.clear();
     ids.reserve(deliveries.size());
     std::size_t item_count = 0;
@@ -114,8 +118,19 @@ void Worker::Run() {
       std::move(delivery.message.items.begin(), delivery.message.items.end(),
                 std::back_inserter(items));
       delivery.message.items.clear();
+      std::move(delivery.message.sales.begin(), delivery.message.sales.end(),
+                std::back_inserter(sales));
+      delivery.message.sales.clear();
+      std::move(delivery.message.cancels.begin(), delivery.message.cancels.end(),
+                std::back_inserter(cancels));
+      delivery.message.cancels.clear();
     }
-    if (!ApplyWithRetry(items, ids)) return;  // stopping; the batch stays in the queue
+    store::IngestBatch batch;
+    batch.positions = items;
+    batch.sales = sales;
+    batch.cancels = cancels;
+    batch.consumed_message_ids = ids;
+    if (!ApplyWithRetry(batch)) return;  // stopping; the batch stays in the queue
 
     Status acknowledged = queue_->Acknowledge(deliveries);
     if (!acknowledged.ok()) {
@@ -126,7 +141,9 @@ void Worker::Run() {
                    acknowledged.ToString().c_str());
     }
     applied_messages_.fetch_add(ids.size(), std::memory_order_relaxed);
-    applied_items_.fetch_add(items.size(), std::memory_order_relaxed);
+    std::size_t sale_lines = 0;
+    for (const domain::Sale& sale : sales) sale_lines += sale.lines.size();
+    applied_items_.fetch_add(items.size() + sale_lines, std::memory_order_relaxed);
   }
 }
 

@@ -59,7 +59,7 @@ class Worker {
   void Run();
   // Applies `items` of the messages `ids`, retrying with backoff until it succeeds or Stop().
   // True if applied.
-  bool ApplyWithRetry(const std::vector<domain::Position>& items, const std::vector<uint64_t>& ids);
+  bool ApplyWithRetry(const store::IngestBatch& batch);
   // Sleeps up to `duration`, or less if Stop() is called. True if stopping.
   bool SleepUnlessStopping(std::chrono::milliseconds duration);
 

@@ -1,4 +1,4 @@
-// PositionStore: where positions live. The embedded backend is RocksDB (rocksdb_position_store.h);
+// PositionStore: where positions live. The embedded backend is RocksDB (rocks_inventory_store.h);
 // a DynamoDB backend implements the same contract later.
 #pragma once
 
@@ -12,6 +12,7 @@
 
 #include "common/result.h"
 #include "domain/position.h"
+#include "domain/sale.h"
 
 namespace estoque::store {
 
@@ -27,6 +28,15 @@ struct ApplyOutcome {
   uint64_t applied_items = 0;        // items that created or replaced a position
   uint64_t dropped_older_items = 0;  // items not newer than what was stored (or than an earlier
                                      // item of the same call), including identical redeliveries
+};
+
+// One batch taken from the queue: any mix of positions, sales and cancellations, from any number
+// of messages. The result does not depend on the order of anything in it.
+struct IngestBatch {
+  std::span<const domain::Position> positions;
+  std::span<const domain::Sale> sales;
+  std::span<const domain::SaleCancel> cancels;
+  std::span<const uint64_t> consumed_message_ids;
 };
 
 // One page of a key-ordered listing.
@@ -69,6 +79,16 @@ class PositionStore {
   // Errors: Unavailable on I/O failure (nothing was written; retry).
   virtual Result<ApplyOutcome> Apply(std::span<const domain::Position> items,
                                      std::span<const uint64_t> consumed_message_ids) = 0;
+
+  // Applies a whole queue batch in ONE atomic write, like Apply (which is this with positions
+  // only). This default handles positions only and refuses sales and cancellations (Internal);
+  // the inventory store (inventory_store.h) applies all of them.
+  virtual Result<ApplyOutcome> ApplyBatch(const IngestBatch& batch) {
+    if (!batch.sales.empty() || !batch.cancels.empty()) {
+      return Status::Internal("this store applies positions only");
+    }
+    return Apply(batch.positions, batch.consumed_message_ids);
+  }
 
   // True if Apply removes the queue messages itself (embedded backend: queue and store share one
   // RocksDB write domain). False for backends where the consumer must delete them from the queue.

@@ -19,7 +19,9 @@ namespace estoque::store {
 namespace {
 
 // The layout this code reads and writes (meta "format_version").
-constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kFormatVersion = "2";
+// An older layout this code upgrades in place (v2 only adds column families and a value version).
+constexpr std::string_view kFormatVersionUpgradable = "1";
 constexpr std::string_view kFormatVersionKey = "format_version";
 // Bits per key of the bloom filters on the point-lookup column families (~1% false positives).
 constexpr double kBloomBitsPerKey = 10.0;
@@ -173,6 +175,16 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
       {"positions_by_branch", FamilyOptions(options, cache, Access::kScans, hot)},
       // Messages live for milliseconds; compressing them is wasted work.
       {"queue", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+      {"products", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"branches", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"ledger", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"ledger_by_branch", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"movement_ids", FamilyOptions(options, cache, Access::kPointLookups, hot)},
+      {"sales", FamilyOptions(options, cache, Access::kPointLookups, hot)},
+      {"transfers", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"reservations", FamilyOptions(options, cache, Access::kScans, hot)},
+      {"reservation_expiry", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+      {"alerts", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
   };
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -189,12 +201,22 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   engine->positions_ = handles[2];
   engine->positions_by_branch_ = handles[3];
   engine->queue_ = handles[4];
+  engine->products_ = handles[5];
+  engine->branches_ = handles[6];
+  engine->ledger_ = handles[7];
+  engine->ledger_by_branch_ = handles[8];
+  engine->movement_ids_ = handles[9];
+  engine->sales_ = handles[10];
+  engine->transfers_ = handles[11];
+  engine->reservations_ = handles[12];
+  engine->reservation_expiry_ = handles[13];
+  engine->alerts_ = handles[14];
 
   std::string version;
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
                                  rocksdb::Slice(kFormatVersionKey.data(), kFormatVersionKey.size()),
                                  &version);
-  if (read.IsNotFound()) {
+  if (read.IsNotFound() || (read.ok() && version == kFormatVersionUpgradable)) {
     rocksdb::WriteOptions write_options;
     write_options.sync = true;
     rocksdb::Status written =
@@ -211,6 +233,13 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   return engine;
 }
 
+std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
+  return {meta_,      positions_,        positions_by_branch_, queue_,
+          products_,  branches_,         ledger_,              ledger_by_branch_,
+          movement_ids_, sales_,         transfers_,           reservations_,
+          reservation_expiry_, alerts_};
+}
+
 RocksEngine::~RocksEngine() {
   if (db_ == nullptr) return;
   // With the WAL on, RocksDB does not flush at Close(): the next Open would replay up to
@@ -218,9 +247,10 @@ RocksEngine::~RocksEngine() {
   // here: anything unflushed is still in the WAL and is replayed on the next open.
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  db_->Flush(flush, {meta_, positions_, positions_by_branch_, queue_}).PermitUncheckedError();
-  for (rocksdb::ColumnFamilyHandle* handle :
-       {default_, meta_, positions_, positions_by_branch_, queue_}) {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles = families();
+  db_->Flush(flush, handles).PermitUncheckedError();
+  handles.push_back(default_);
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
   db_->Close().PermitUncheckedError();

@@ -9,6 +9,16 @@
 //   "positions_by_branch" key = filial '\0' codigo_barra      value = empty (keys only: written
 //                         once, with the position's creation; positions are never deleted)
 //   "queue"               key = message id, uint64 big-endian value = EncodeMessage (message_codec.h)
+// Added by format version 2 (the inventory model, docs/INVENTORY.md; a v1 directory is upgraded in
+// place: its positions read as counts). Keys and values: docs/STORAGE.md.
+//   "products", "branches"             the catalog (catalog module)
+//   "ledger"                           every movement, by product-branch and event time
+//   "ledger_by_branch"                 keys only: the ledger by branch and event time
+//   "movement_ids"                     idempotency keys of API movements -> their ledger entry
+//   "sales"                            sales by branch and venda_id (idempotency, cancellation)
+//   "transfers", "reservations"        their records by id
+//   "reservation_expiry"               keys only: active reservations by expiry time
+//   "alerts"                           the current low/negative-stock alerts by branch
 #pragma once
 
 #include <cstddef>
@@ -16,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -60,6 +71,18 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* positions() const { return positions_; }
   rocksdb::ColumnFamilyHandle* positions_by_branch() const { return positions_by_branch_; }
   rocksdb::ColumnFamilyHandle* queue() const { return queue_; }
+  rocksdb::ColumnFamilyHandle* products() const { return products_; }
+  rocksdb::ColumnFamilyHandle* branches() const { return branches_; }
+  rocksdb::ColumnFamilyHandle* ledger() const { return ledger_; }
+  rocksdb::ColumnFamilyHandle* ledger_by_branch() const { return ledger_by_branch_; }
+  rocksdb::ColumnFamilyHandle* movement_ids() const { return movement_ids_; }
+  rocksdb::ColumnFamilyHandle* sales() const { return sales_; }
+  rocksdb::ColumnFamilyHandle* transfers() const { return transfers_; }
+  rocksdb::ColumnFamilyHandle* reservations() const { return reservations_; }
+  rocksdb::ColumnFamilyHandle* reservation_expiry() const { return reservation_expiry_; }
+  rocksdb::ColumnFamilyHandle* alerts() const { return alerts_; }
+  // Every family but "default", in a fixed order (for flushes, checkpoints, tests).
+  std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   const EngineOptions& options() const { return options_; }
 
  private:
@@ -71,6 +94,16 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* positions_ = nullptr;
   rocksdb::ColumnFamilyHandle* positions_by_branch_ = nullptr;
   rocksdb::ColumnFamilyHandle* queue_ = nullptr;
+  rocksdb::ColumnFamilyHandle* products_ = nullptr;
+  rocksdb::ColumnFamilyHandle* branches_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ledger_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ledger_by_branch_ = nullptr;
+  rocksdb::ColumnFamilyHandle* movement_ids_ = nullptr;
+  rocksdb::ColumnFamilyHandle* sales_ = nullptr;
+  rocksdb::ColumnFamilyHandle* transfers_ = nullptr;
+  rocksdb::ColumnFamilyHandle* reservations_ = nullptr;
+  rocksdb::ColumnFamilyHandle* reservation_expiry_ = nullptr;
+  rocksdb::ColumnFamilyHandle* alerts_ = nullptr;
 };
 
 // Maps a RocksDB status to ours (IOError/Busy/TryAgain -> Unavailable, Corruption -> Corruption,

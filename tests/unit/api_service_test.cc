@@ -22,9 +22,62 @@ namespace {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
+// The inventory operations these tests do not reach (the e2e tests cover them on the real store).
+class PositionsOnlyInventory : public store::InventoryStore {
+ public:
+  Result<store::ApplyOutcome> ApplyBatch(const store::IngestBatch&) override { return No(); }
+  Result<std::vector<store::MovementOutcome>> RecordMovements(std::vector<domain::Movement>) override {
+    return No();
+  }
+  Result<store::StockAsOf> StockAt(std::string_view, std::string_view, int64_t) override {
+    return No();
+  }
+  Result<store::LedgerPage> ListLedger(const store::LedgerQuery&) override { return No(); }
+  Result<store::AlertPage> ListAlerts(std::optional<std::string_view>, std::optional<store::AlertKind>,
+                                      std::optional<std::string_view>, std::size_t) override {
+    return No();
+  }
+  Result<store::BranchSummary> Summary(std::string_view) override { return No(); }
+  Result<store::StockState> SetMinStock(std::string_view, std::string_view,
+                                        std::optional<int64_t>) override {
+    return No();
+  }
+  Status RefreshAlerts(std::string_view) override { return No(); }
+  Result<std::pair<domain::Transfer, bool>> CreateTransfer(domain::Transfer) override { return No(); }
+  Result<domain::Transfer> ShipTransfer(std::string_view, int64_t) override { return No(); }
+  Result<domain::Transfer> ReceiveTransfer(std::string_view, std::optional<std::vector<int64_t>>,
+                                           int64_t) override {
+    return No();
+  }
+  Result<domain::Transfer> CancelTransfer(std::string_view, int64_t) override { return No(); }
+  Result<domain::Transfer> GetTransfer(std::string_view) override { return No(); }
+  Result<store::TransferPage> ListTransfers(std::optional<std::string_view>,
+                                            std::optional<domain::TransferStatus>,
+                                            std::optional<std::string_view>, std::size_t) override {
+    return No();
+  }
+  Result<std::pair<domain::Reservation, bool>> CreateReservation(domain::Reservation,
+                                                                 int64_t) override {
+    return No();
+  }
+  Result<domain::Reservation> ConfirmReservation(std::string_view, int64_t) override { return No(); }
+  Result<domain::Reservation> ReleaseReservation(std::string_view, int64_t) override { return No(); }
+  Result<domain::Reservation> GetReservation(std::string_view) override { return No(); }
+  Result<store::ReservationPage> ListReservations(std::optional<std::string_view>,
+                                                  std::optional<domain::ReservationStatus>,
+                                                  std::optional<std::string_view>,
+                                                  std::size_t) override {
+    return No();
+  }
+  Result<std::size_t> ExpireReservations(int64_t) override { return No(); }
+
+ private:
+  static Status No() { return Status::Internal("not used by these tests"); }
+};
+
 // Positions in a std::map keyed (barcode, branch); resume keys are "barcode\0branch" (or just the
-// barcode when listing one branch).
-class FakeStore : public store::PositionStore {
+// barcode when listing one branch). A position reads as a stock state counted at its time.
+class FakeStore : public PositionsOnlyInventory {
  public:
   void Put(domain::Position position) {
     std::lock_guard lock(mutex_);
@@ -38,6 +91,34 @@ class FakeStore : public store::PositionStore {
     auto it = positions_.find({std::string(barcode), std::string(branch)});
     if (it == positions_.end()) return Status::NotFound("no position");
     return it->second;
+  }
+
+  static store::StockState AsState(const domain::Position& position) {
+    store::StockState state;
+    state.product_name = position.product_name;
+    state.has_count = true;
+    state.count_at_us = position.updated_at_us;
+    state.count_quantity_milli = position.quantity_milli;
+    state.on_hand_milli = position.quantity_milli;
+    state.updated_at_us = position.updated_at_us;
+    return state;
+  }
+
+  Result<store::StockState> GetStock(std::string_view barcode, std::string_view branch) override {
+    Result<domain::Position> position = Get(barcode, branch);
+    if (!position.ok()) return position.status();
+    return AsState(*position);
+  }
+
+  Result<std::vector<std::pair<std::string, store::StockState>>> GetStockByBarcode(
+      std::string_view barcode) override {
+    Result<std::vector<domain::Position>> positions = ListByBarcode(barcode);
+    if (!positions.ok()) return positions.status();
+    std::vector<std::pair<std::string, store::StockState>> states;
+    for (const domain::Position& position : *positions) {
+      states.emplace_back(position.branch, AsState(position));
+    }
+    return states;
   }
 
   Result<std::vector<domain::Position>> ListByBarcode(std::string_view barcode) override {
@@ -83,6 +164,7 @@ class FakeStore : public store::PositionStore {
                                     std::span<const uint64_t>) override {
     return Status::Internal("not used");
   }
+  using PositionsOnlyInventory::ApplyBatch;
   bool ConsumesQueueMessages() const override { return false; }
 
   std::size_t last_list_limit = 0;
@@ -132,6 +214,35 @@ class FakeQueue : public queue::MessageQueue {
   std::vector<std::thread> threads_;
 };
 
+// An empty catalog that refuses writes: these tests cover the position routes (the catalog's are
+// covered by api_catalog_json_test.cc and, on the real binary, e2e_catalog_test.cc).
+class EmptyCatalog : public catalog::Catalog {
+ public:
+  Result<catalog::Product> GetProduct(std::string_view) override { return Status::NotFound("none"); }
+  Result<catalog::Product> PutProduct(catalog::Product) override { return Status::Internal("unused"); }
+  Result<PutProductsOutcome> PutProducts(std::vector<catalog::Product>) override {
+    return Status::Internal("unused");
+  }
+  Status DeleteProduct(std::string_view) override { return Status::NotFound("none"); }
+  Result<catalog::ProductPage> SearchProducts(std::string_view, std::optional<std::string_view>,
+                                              std::size_t) override {
+    return catalog::ProductPage{};
+  }
+  Status RegisterMentioned(const std::vector<Mention>&) override { return Status::Ok(); }
+  int64_t DefaultMinStock(std::string_view) override { return 0; }
+  std::optional<domain::Unit> UnitOf(std::string_view) override { return std::nullopt; }
+  std::string NameOf(std::string_view) override { return ""; }
+  Result<catalog::Branch> GetBranch(std::string_view) override { return Status::NotFound("none"); }
+  Result<catalog::Branch> PutBranch(catalog::Branch) override { return Status::Internal("unused"); }
+  Result<std::vector<catalog::Branch>> ListBranches() override {
+    return std::vector<catalog::Branch>{};
+  }
+  domain::TimeZone TimeZoneOf(std::string_view, const domain::TimeZone& fallback) override {
+    return fallback;
+  }
+  bool AllowsNegativeStock(std::string_view) override { return false; }
+};
+
 domain::TimeZone Zone() { return domain::TimeZone::Locate("America/Sao_Paulo").value(); }
 
 int64_t Micros(std::string_view rfc3339) {
@@ -151,7 +262,7 @@ constexpr std::string_view kSeedBody =
 
 class ApiServiceTest : public ::testing::Test {
  protected:
-  ApiServiceTest() : service_(&store_, &queue_, ApiConfig{Zone(), false}) {}
+  ApiServiceTest() : service_(&store_, &queue_, &catalog_, ApiConfig{Zone(), false}) {}
 
   // Sends one request and returns the response (waiting for an asynchronous one).
   HttpResponse Call(http::verb method, std::string target, std::string body = "",
@@ -191,6 +302,7 @@ class ApiServiceTest : public ::testing::Test {
 
   FakeStore store_;
   FakeQueue queue_;
+  EmptyCatalog catalog_;
   ApiService service_;
 };
 
@@ -283,8 +395,16 @@ TEST_F(ApiServiceTest, GetPosition) {
   store_.Put(position);
   HttpResponse response = Get("/v1/posicoes/0423746182527/1001");
   EXPECT_EQ(response.result(), http::status::ok);
-  EXPECT_EQ(response.body(), EncodePosition(position, Zone()));
-  EXPECT_EQ(Body(response).at("qtd_estoque").as_double(), 12.345);
+  // The core issue's position first (seed clients keep working), then the inventory fields.
+  std::string seed = EncodePosition(position, Zone());
+  seed.pop_back();
+  EXPECT_EQ(response.body().find(seed + ","), 0u) << response.body();
+  const json::value body = Body(response);
+  EXPECT_EQ(body.at("qtd_estoque").as_double(), 12.345);
+  EXPECT_EQ(body.at("em_estoque").as_double(), 12.345);
+  EXPECT_EQ(body.at("disponivel").as_double(), 12.345);
+  EXPECT_EQ(body.at("reservado").as_int64(), 0);
+  EXPECT_TRUE(body.at("alerta").is_null());
 
   // Percent-encoded segments are decoded.
   EXPECT_EQ(Get("/v1/posicoes/0423746182527/10%30%31").result(), http::status::ok);
@@ -331,7 +451,8 @@ TEST_F(ApiServiceTest, GetProduct) {
   const HttpResponse response = Get("/v1/posicoes/5140642011605");
   ASSERT_EQ(response.result(), http::status::ok);
   EXPECT_EQ(response.body().find(R"({"codigo_barra":"5140642011605","nome_produto":"Café 500g",)"
-                                 R"("filiais":3,"total_qtd_estoque":3012,"itens":[)"),
+                                 R"("filiais":3,"total_qtd_estoque":3012,"totais":{"em_estoque":3012,)"
+                                 R"("reservado":0,"em_transito":0,"disponivel":3012},"itens":[)"),
             0u)
       << response.body();
   const json::value body = Body(response);
@@ -350,7 +471,7 @@ TEST_F(ApiServiceTest, GetProductSumsBeyondInt64) {
                             limits::kQuantityAbsMilliMax));
   }
   for (int branch = 0; branch < 9230; ++branch) {  // 9230 * 10^15 > 2^63
-    store_.Put(MakePosition("5140642011605", "b" + std::to_string(branch),
+    store_.Put(MakePosition("5140642011605", std::string("b").append(std::to_string(branch)),
                             limits::kQuantityAbsMilliMax));
   }
   const HttpResponse response = Get("/v1/posicoes/5140642011605");

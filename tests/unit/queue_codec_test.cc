@@ -23,6 +23,10 @@ Message SampleMessage() {
     item.updated_at_us = 1'716'844'000'000'000 + i;
     message.items.push_back(item);
   }
+  message.sales.push_back(domain::Sale{"v-1", "1001", {{"7891000100103", 2'000}, {"7891000100103", 500}},
+                                       1'716'844'000'000'001, "pdv"});
+  message.sales.push_back(domain::Sale{"v-2", "filial-sp_02", {}, 7, "key_abc"});
+  message.cancels.push_back(domain::SaleCancel{"v-0", "1001", 1'716'844'000'000'002, "pdv"});
   return message;
 }
 
@@ -30,15 +34,31 @@ void ExpectEqualMessages(const Message& a, const Message& b) {
   EXPECT_EQ(a.enqueued_at_us, b.enqueued_at_us);
   ASSERT_EQ(a.items.size(), b.items.size());
   for (std::size_t i = 0; i < a.items.size(); ++i) EXPECT_EQ(a.items[i], b.items[i]) << i;
+  EXPECT_EQ(a.sales, b.sales);
+  EXPECT_EQ(a.cancels, b.cancels);
 }
 
 TEST(MessageCodec, RoundTrip) {
   const Message original = SampleMessage();
   const std::string encoded = EncodeMessage(original);
-  EXPECT_EQ(encoded[0], '\x01');
+  EXPECT_EQ(encoded[0], '\x02');
   Result<Message> decoded = DecodeMessage(encoded);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   ExpectEqualMessages(*decoded, original);
+}
+
+TEST(MessageCodec, VersionOneMessagesStillDecode) {
+  // A v1 message (the core issue's layout, still in a queue after an upgrade) is a v2 message's
+  // items part without the sale and cancel counts.
+  Message positions_only = SampleMessage();
+  positions_only.sales.clear();
+  positions_only.cancels.clear();
+  std::string v1 = EncodeMessage(positions_only);
+  v1.resize(v1.size() - 8);  // two empty u32 counts
+  v1[0] = '\x01';
+  Result<Message> decoded = DecodeMessage(v1);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectEqualMessages(*decoded, positions_only);
 }
 
 TEST(MessageCodec, EmptyAndExtremeMessagesRoundTrip) {
@@ -72,7 +92,7 @@ TEST(MessageCodec, TruncationAtEveryByteIsCorruption) {
 TEST(MessageCodec, TrailingBytesAndBadVersionAreCorruption) {
   const std::string encoded = EncodeMessage(SampleMessage());
   EXPECT_EQ(DecodeMessage(encoded + "!").status().code(), StatusCode::kCorruption);
-  for (char version : {'\x00', '\x02', '\x7f'}) {
+  for (char version : {'\x00', '\x03', '\x7f'}) {
     std::string bad = encoded;
     bad[0] = version;
     EXPECT_EQ(DecodeMessage(bad).status().code(), StatusCode::kCorruption);

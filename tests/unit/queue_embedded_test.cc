@@ -22,7 +22,7 @@
 #include "common/clock.h"
 #include "queue/embedded_queue.h"
 #include "store/rocksdb_engine.h"
-#include "store/rocksdb_position_store.h"
+#include "store/rocks_inventory_store.h"
 
 namespace estoque::queue {
 namespace {
@@ -98,7 +98,7 @@ class EmbeddedQueueTest : public ::testing::Test {
 
   // What the store's Apply does for a consumed message: delete its row.
   void ConsumeRows(const std::vector<Delivery>& deliveries) {
-    store::RocksPositionStore store(engine_.get());
+    store::RocksInventoryStore store(engine_.get());
     std::vector<uint64_t> ids;
     for (const Delivery& d : deliveries) ids.push_back(d.id);
     ASSERT_TRUE(store.Apply({}, ids).ok());

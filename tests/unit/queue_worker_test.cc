@@ -25,7 +25,7 @@
 #include "queue/embedded_queue.h"
 #include "queue/worker.h"
 #include "store/rocksdb_engine.h"
-#include "store/rocksdb_position_store.h"
+#include "store/rocks_inventory_store.h"
 
 namespace estoque::queue {
 namespace {
@@ -126,7 +126,7 @@ class WorkerTest : public ::testing::Test {
     Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
-    store_ = std::make_unique<store::RocksPositionStore>(engine_.get());
+    store_ = std::make_unique<store::RocksInventoryStore>(engine_.get());
     Result<std::unique_ptr<EmbeddedQueue>> queue = EmbeddedQueue::Open(engine_.get(), queue_options);
     ASSERT_TRUE(queue.ok()) << queue.status().ToString();
     queue_ = std::move(*queue);
@@ -207,7 +207,7 @@ class WorkerTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<store::RocksEngine> engine_;
-  std::unique_ptr<store::RocksPositionStore> store_;
+  std::unique_ptr<store::RocksInventoryStore> store_;
   std::unique_ptr<EmbeddedQueue> queue_;
 };
 
@@ -274,7 +274,7 @@ TEST(WorkerCrashChild, EnqueueApplySomeAndDie) {
   options.write_buffer_bytes = 2 << 20;
   Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
   if (!engine.ok()) _exit(2);
-  store::RocksPositionStore store(engine->get());
+  store::RocksInventoryStore store(engine->get());
   Result<std::unique_ptr<EmbeddedQueue>> queue = EmbeddedQueue::Open(engine->get(), {});
   if (!queue.ok()) _exit(2);
   WorkerOptions worker_options;

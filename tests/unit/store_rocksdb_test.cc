@@ -1,4 +1,4 @@
-// RocksPositionStore and RocksEngine: reads, paging, the newer-wins Apply, counters, queue row
+// RocksInventoryStore and RocksEngine: reads, paging, the newer-wins Apply, counters, queue row
 // removal and reopening. Hermetic: each test owns a fresh directory under /tmp.
 #include <algorithm>
 #include <cstdlib>
@@ -20,7 +20,7 @@
 
 #include "store/position_codec.h"
 #include "store/rocksdb_engine.h"
-#include "store/rocksdb_position_store.h"
+#include "store/rocks_inventory_store.h"
 
 namespace estoque::store {
 namespace {
@@ -58,7 +58,7 @@ class RocksStoreTest : public ::testing::Test {
     Result<std::unique_ptr<RocksEngine>> engine = RocksEngine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
-    store_ = std::make_unique<RocksPositionStore>(engine_.get(), cache_entries_);
+    store_ = std::make_unique<RocksInventoryStore>(engine_.get(), nullptr, cache_entries_);
   }
 
   void Reopen() {
@@ -112,9 +112,9 @@ class RocksStoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::size_t cache_entries_ = RocksPositionStore::kDecisionCacheEntriesMax;
+  std::size_t cache_entries_ = RocksInventoryStore::kStateCacheEntriesMax;
   std::unique_ptr<RocksEngine> engine_;
-  std::unique_ptr<RocksPositionStore> store_;
+  std::unique_ptr<RocksInventoryStore> store_;
 };
 
 // The same tests with a decision cache that is off, or so small that it is emptied all the time.
@@ -126,7 +126,7 @@ class RocksStoreCacheTest : public RocksStoreTest, public ::testing::WithParamIn
   }
 };
 INSTANTIATE_TEST_SUITE_P(CacheSizes, RocksStoreCacheTest,
-                         ::testing::Values(RocksPositionStore::kDecisionCacheEntriesMax, 0, 5));
+                         ::testing::Values(RocksInventoryStore::kStateCacheEntriesMax, 0, 5));
 
 TEST_F(RocksStoreTest, GetMissingIsNotFound) {
   EXPECT_EQ(store_->Get("7890000000001", "1001").status().code(), StatusCode::kNotFound);
@@ -299,8 +299,9 @@ TEST_P(RocksStoreCacheTest, ApplyKeepsTheNewestWithinOneCall) {
   ApplyOutcome outcome = ApplyOk({MakePosition(b, "1001", 10, 100), MakePosition(b, "1001", 30, 300),
                                   MakePosition(b, "1001", 20, 200), MakePosition(b, "1001", 30, 300),
                                   MakePosition(b, "1002", 5, 50)});
-  EXPECT_EQ(outcome.applied_items, 2u);
-  EXPECT_EQ(outcome.dropped_older_items, 3u);
+  // Items count in call order: 10 and 30 each became the newest count when applied.
+  EXPECT_EQ(outcome.applied_items, 3u);
+  EXPECT_EQ(outcome.dropped_older_items, 2u);
   EXPECT_EQ(store_->Get(b, "1001")->quantity_milli, 30);
   EXPECT_EQ(store_->Get(b, "1002")->quantity_milli, 5);
 }
@@ -354,13 +355,9 @@ TEST_P(RocksStoreCacheTest, ApplyMatchesReferenceModelForAnyOrder) {
     const std::size_t chunk = std::min<std::size_t>(1 + random() % 70, items.size() - offset);
     std::vector<Position> call(items.begin() + offset, items.begin() + offset + chunk);
     offset += chunk;
-    // Reference: the maximum of each key within the call, applied if it beats the stored one.
-    std::map<Key, Position> call_max;
+    // Reference: items in call order; one counts as applied if it beats what is stored by then.
     for (const Position& p : call) {
-      auto [it, inserted] = call_max.try_emplace(Key(p.barcode, p.branch), p);
-      if (!inserted && domain::Supersedes(p, it->second)) it->second = p;
-    }
-    for (const auto& [key, p] : call_max) {
+      const Key key(p.barcode, p.branch);
       auto stored = model.find(key);
       if (stored == model.end() || domain::Supersedes(p, stored->second)) {
         model[key] = p;
@@ -449,7 +446,7 @@ TEST_F(RocksStoreTest, BranchIndexKeyWithoutPositionIsCorruption) {
 
 TEST_F(RocksStoreTest, UnknownFormatVersionIsCorruption) {
   ASSERT_TRUE(
-      engine_->db()->Put(rocksdb::WriteOptions(), engine_->meta(), "format_version", "2").ok());
+      engine_->db()->Put(rocksdb::WriteOptions(), engine_->meta(), "format_version", "99").ok());
   store_.reset();
   engine_.reset();
   EngineOptions options;
@@ -459,7 +456,7 @@ TEST_F(RocksStoreTest, UnknownFormatVersionIsCorruption) {
 
 TEST_F(RocksStoreTest, CorruptCountersAreReported) {
   ASSERT_TRUE(engine_->db()->Put(rocksdb::WriteOptions(), engine_->meta(), "counters", "xx").ok());
-  store_ = std::make_unique<RocksPositionStore>(engine_.get());
+  store_ = std::make_unique<RocksInventoryStore>(engine_.get());
   EXPECT_EQ(store_->Counters().status().code(), StatusCode::kCorruption);
   EXPECT_EQ(store_->Apply({}, {}).status().code(), StatusCode::kCorruption);
 }

@@ -1,0 +1,158 @@
+#include "store/ledger_codec.h"
+
+#include <cassert>
+#include <limits>
+
+#include "common/byte_reader.h"
+#include "common/fixed_encoding.h"
+
+namespace estoque::store {
+namespace {
+
+constexpr uint8_t kLedgerValueVersion = 1;
+
+int64_t ReadEventTime(std::string_view bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return static_cast<int64_t>(value);
+}
+
+// Splits off the text before the next '\0' of *rest. False if there is none.
+bool TakeField(std::string_view* rest, std::string_view* field) {
+  const std::size_t end = rest->find('\0');
+  if (end == std::string_view::npos) return false;
+  *field = rest->substr(0, end);
+  rest->remove_prefix(end + 1);
+  return true;
+}
+
+bool TakeTime(std::string_view* rest, int64_t* at_us) {
+  if (rest->size() < 8) return false;
+  *at_us = ReadEventTime(*rest);
+  rest->remove_prefix(8);
+  return *at_us >= 0;
+}
+
+}  // namespace
+
+std::string LedgerPrefix(std::string_view barcode, std::string_view branch) {
+  std::string prefix;
+  prefix.reserve(barcode.size() + branch.size() + 2);
+  prefix.append(barcode);
+  prefix.push_back('\0');
+  prefix.append(branch);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string LedgerBranchPrefix(std::string_view branch) {
+  std::string prefix(branch);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+void AppendEventTime(std::string* out, int64_t at_us) {
+  assert(at_us >= 0);
+  const auto value = static_cast<uint64_t>(at_us);
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((value >> shift) & 0xff));
+}
+
+std::string MovementIdentity(std::string_view origin, std::string_view id) {
+  std::string identity(origin);
+  identity.push_back('\0');
+  identity.append(id);
+  return identity;
+}
+
+std::string LedgerKey(const domain::Movement& movement) {
+  std::string key = LedgerPrefix(movement.barcode, movement.branch);
+  AppendEventTime(&key, movement.event_at_us);
+  key.append(movement.origin);
+  key.push_back('\0');
+  key.append(movement.id);
+  return key;
+}
+
+std::string LedgerBranchKey(const domain::Movement& movement) {
+  std::string key = LedgerBranchPrefix(movement.branch);
+  AppendEventTime(&key, movement.event_at_us);
+  key.append(movement.barcode);
+  key.push_back('\0');
+  key.append(movement.origin);
+  key.push_back('\0');
+  key.append(movement.id);
+  return key;
+}
+
+std::string MovementIdKey(std::string_view branch, std::string_view origin, std::string_view id) {
+  std::string key(branch);
+  key.push_back('\0');
+  key.append(origin);
+  key.push_back('\0');
+  key.append(id);
+  return key;
+}
+
+Status DecodeLedgerKey(std::string_view key, domain::Movement* out) {
+  std::string_view rest = key;
+  std::string_view barcode, branch, origin;
+  if (!TakeField(&rest, &barcode) || !TakeField(&rest, &branch) ||
+      !TakeTime(&rest, &out->event_at_us) || !TakeField(&rest, &origin)) {
+    return Status::Corruption("malformed ledger key");
+  }
+  out->barcode.assign(barcode);
+  out->branch.assign(branch);
+  out->origin.assign(origin);
+  out->id.assign(rest);
+  return Status::Ok();
+}
+
+Status DecodeLedgerBranchKey(std::string_view key, domain::Movement* out) {
+  std::string_view rest = key;
+  std::string_view branch, barcode, origin;
+  if (!TakeField(&rest, &branch) || !TakeTime(&rest, &out->event_at_us) ||
+      !TakeField(&rest, &barcode) || !TakeField(&rest, &origin)) {
+    return Status::Corruption("malformed ledger index key");
+  }
+  out->barcode.assign(barcode);
+  out->branch.assign(branch);
+  out->origin.assign(origin);
+  out->id.assign(rest);
+  return Status::Ok();
+}
+
+void EncodeLedgerValueTo(const domain::Movement& movement, std::string* out) {
+  assert(movement.reference.size() <= std::numeric_limits<uint8_t>::max());
+  assert(movement.product_name.size() <= std::numeric_limits<uint16_t>::max());
+  out->clear();
+  out->push_back(static_cast<char>(kLedgerValueVersion));
+  AppendFixed<uint8_t>(out, static_cast<uint8_t>(movement.kind));
+  AppendFixed<uint8_t>(out, static_cast<uint8_t>(movement.reason));
+  AppendFixed<int64_t>(out, movement.quantity_milli);
+  AppendFixed<int64_t>(out, movement.recorded_at_us);
+  AppendFixed<uint8_t>(out, static_cast<uint8_t>(movement.reference.size()));
+  out->append(movement.reference);
+  AppendFixed<uint16_t>(out, static_cast<uint16_t>(movement.product_name.size()));
+  out->append(movement.product_name);
+}
+
+Status DecodeLedgerValue(std::string_view value, domain::Movement* out) {
+  ByteReader reader(value);
+  uint8_t version = 0, kind = 0, reason = 0;
+  reader.Fixed(&version);
+  reader.Fixed(&kind);
+  reader.Fixed(&reason);
+  reader.Fixed(&out->quantity_milli);
+  reader.Fixed(&out->recorded_at_us);
+  reader.String<uint8_t>(&out->reference);
+  reader.String<uint16_t>(&out->product_name);
+  if (reader.failed() || reader.remaining() != 0 || version != kLedgerValueVersion ||
+      kind < 1 || kind > 8 || reason > 5) {
+    return Status::Corruption("malformed ledger value");
+  }
+  out->kind = static_cast<domain::MovementKind>(kind);
+  out->reason = static_cast<domain::AdjustReason>(reason);
+  return Status::Ok();
+}
+
+}  // namespace estoque::store

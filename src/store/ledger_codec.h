@@ -1,0 +1,41 @@
+// Keys and values of the ledger column families (docs/STORAGE.md):
+//   "ledger"            barcode \0 branch \0 u64be(event_at_us) origin \0 id  -> LedgerValue
+//   "ledger_by_branch"  branch \0 u64be(event_at_us) barcode \0 origin \0 id  -> empty
+//   "movement_ids"      branch \0 origin \0 id                                -> ledger key
+// So one product-branch's movements are contiguous and ordered by event time (then identity), a
+// branch's movements likewise, and a movement's identity finds its entry.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "domain/movement.h"
+
+namespace estoque::store {
+
+// "barcode\0branch\0": every ledger key of the product-branch starts with it.
+std::string LedgerPrefix(std::string_view barcode, std::string_view branch);
+// "branch\0": every ledger_by_branch key of the branch starts with it.
+std::string LedgerBranchPrefix(std::string_view branch);
+// Appends the 8-byte big-endian event time (sorts like the time; REQUIRES at_us >= 0).
+void AppendEventTime(std::string* out, int64_t at_us);
+
+std::string LedgerKey(const domain::Movement& movement);
+std::string LedgerBranchKey(const domain::Movement& movement);
+std::string MovementIdKey(std::string_view branch, std::string_view origin, std::string_view id);
+// origin '\0' id: the part of the keys that tells apart movements at the same time.
+std::string MovementIdentity(std::string_view origin, std::string_view id);
+
+// Fill barcode, branch, event_at_us, origin and id of *out. Corruption if malformed.
+[[nodiscard]] Status DecodeLedgerKey(std::string_view key, domain::Movement* out);
+[[nodiscard]] Status DecodeLedgerBranchKey(std::string_view key, domain::Movement* out);
+
+// Value layout v1: u8 version | u8 kind | u8 reason | i64 quantity_milli | i64 recorded_at_us |
+//   u8 reference_len | reference | u16 name_len | product_name             (little-endian)
+void EncodeLedgerValueTo(const domain::Movement& movement, std::string* out);
+// Fills kind, reason, quantity_milli, recorded_at_us, reference, product_name.
+[[nodiscard]] Status DecodeLedgerValue(std::string_view value, domain::Movement* out);
+
+}  // namespace estoque::store

@@ -1,0 +1,452 @@
+// RocksInventoryStore: transfers between branches and reservations, each step one StockTxn.
+#include <algorithm>
+#include <cassert>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+
+#include "common/clock.h"
+#include "common/limits.h"
+#include "store/ledger_codec.h"
+#include "store/record_codec.h"
+#include "store/rocks_inventory_store.h"
+
+namespace estoque::store {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+// The movement of one step of a transfer or reservation line. `step` tells apart the movements of
+// one line at one branch (":envio", ":recebimento", ":perda", ":retorno", ...).
+domain::Movement FlowMovement(domain::MovementKind kind, std::string_view origin,
+                              std::string_view record_id, std::size_t line, std::string_view step,
+                              std::string_view branch, std::string_view barcode,
+                              int64_t effect_milli, int64_t at_us, int64_t now_us) {
+  domain::Movement movement;
+  movement.kind = kind;
+  movement.branch.assign(branch);
+  movement.barcode.assign(barcode);
+  movement.quantity_milli = effect_milli;
+  movement.event_at_us = at_us;
+  movement.recorded_at_us = now_us;
+  movement.origin.assign(origin);
+  movement.id = std::string(record_id) + "#" + std::to_string(line + 1) + std::string(step);
+  movement.reference.assign(record_id);
+  return movement;
+}
+
+Status RecordFlow(StockTxn& txn, const domain::Movement& movement) {
+  Result<StockTxn::Entry*> entry = txn.Touch(movement.barcode, movement.branch);
+  if (!entry.ok()) return entry.status();
+  return txn.Record(*entry, movement);
+}
+
+template <typename Record, typename Decode>
+Result<Record> ReadRecord(RocksEngine* engine, rocksdb::ColumnFamilyHandle* family,
+                          std::string_view id, Decode decode, std::string_view what) {
+  std::string value;
+  rocksdb::Status read = engine->db()->Get(rocksdb::ReadOptions(), family, ToSlice(id), &value);
+  if (read.IsNotFound()) return Status::NotFound(std::string(what) + " not found");
+  if (!read.ok()) return FromRocks(read, "read " + std::string(what));
+  return decode(value);
+}
+
+template <typename Record>
+bool SameLines(const std::vector<Record>& a, const std::vector<Record>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].barcode != b[i].barcode || a[i].quantity_milli != b[i].quantity_milli) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<domain::Transfer> RocksInventoryStore::ReadTransfer(std::string_view id) {
+  return ReadRecord<domain::Transfer>(engine_, engine_->transfers(), id, DecodeTransfer,
+                                      "transfer");
+}
+
+Result<domain::Reservation> RocksInventoryStore::ReadReservation(std::string_view id) {
+  return ReadRecord<domain::Reservation>(engine_, engine_->reservations(), id, DecodeReservation,
+                                         "reservation");
+}
+
+Result<domain::Transfer> RocksInventoryStore::GetTransfer(std::string_view id) {
+  return ReadTransfer(id);
+}
+
+Result<domain::Reservation> RocksInventoryStore::GetReservation(std::string_view id) {
+  return ReadReservation(id);
+}
+
+Result<std::pair<domain::Transfer, bool>> RocksInventoryStore::CreateTransfer(
+    domain::Transfer transfer) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Result<domain::Transfer> existing = ReadTransfer(transfer.id);
+  if (existing.ok()) {
+    if (existing->source != transfer.source || existing->destination != transfer.destination ||
+        !SameLines(existing->lines, transfer.lines)) {
+      return Status::Conflict("transfer " + transfer.id + " already exists with other content");
+    }
+    return std::make_pair(std::move(*existing), false);
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  transfer.status = domain::TransferStatus::kCreated;
+  transfer.created_at_us = NowUnixMicros();
+  rocksdb::WriteOptions options;
+  options.sync = engine_->options().sync_writes;
+  rocksdb::Status written = engine_->db()->Put(options, engine_->transfers(), ToSlice(transfer.id),
+                                               EncodeTransfer(transfer));
+  if (!written.ok()) return FromRocks(written, "write transfer");
+  return std::make_pair(std::move(transfer), true);
+}
+
+Result<domain::Transfer> RocksInventoryStore::ShipTransfer(std::string_view id, int64_t at_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Transfer> transfer = ReadTransfer(id);
+  if (!transfer.ok()) return transfer.status();
+  if (transfer->status == domain::TransferStatus::kInTransit) return transfer;
+  if (transfer->status != domain::TransferStatus::kCreated) {
+    return Status::Conflict("transfer is " +
+                            std::string(domain::TransferStatusName(transfer->status)));
+  }
+  StockTxn txn(Shared(), NowUnixMicros());
+  const bool may_go_negative = policy_->AllowsNegativeStock(transfer->source);
+  for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
+    const domain::TransferLine& line = transfer->lines[i];
+    Result<StockTxn::Entry*> source = txn.Touch(line.barcode, transfer->source);
+    if (!source.ok()) return source.status();
+    if (!may_go_negative && (*source)->state.available_milli() < line.quantity_milli) {
+      return Status::Conflict("insufficient stock of " + line.barcode + " in branch " +
+                              transfer->source);
+    }
+    Status recorded = RecordFlow(
+        txn, FlowMovement(domain::MovementKind::kTransferOut, "transferencia", transfer->id, i,
+                          ":envio", transfer->source, line.barcode, -line.quantity_milli, at_us,
+                          txn.now_us()));
+    if (!recorded.ok()) return recorded;
+    Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
+    if (!destination.ok()) return destination.status();
+    (*destination)->state.in_transit_milli += line.quantity_milli;
+    txn.MarkDirty(*destination);
+  }
+  transfer->status = domain::TransferStatus::kInTransit;
+  transfer->shipped_at_us = at_us;
+  txn.batch().Put(engine_->transfers(), ToSlice(transfer->id), EncodeTransfer(*transfer));
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return transfer;
+}
+
+Result<domain::Transfer> RocksInventoryStore::ReceiveTransfer(
+    std::string_view id, std::optional<std::vector<int64_t>> received, int64_t at_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Transfer> transfer = ReadTransfer(id);
+  if (!transfer.ok()) return transfer.status();
+  if (transfer->status == domain::TransferStatus::kReceived) return transfer;
+  if (transfer->status != domain::TransferStatus::kInTransit) {
+    return Status::Conflict("transfer is " +
+                            std::string(domain::TransferStatusName(transfer->status)));
+  }
+  if (received.has_value() && received->size() != transfer->lines.size()) {
+    return Status::InvalidArgument("received quantities do not match the transfer's lines");
+  }
+  StockTxn txn(Shared(), NowUnixMicros());
+  for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
+    domain::TransferLine& line = transfer->lines[i];
+    const int64_t got = received.has_value() ? (*received)[i] : line.quantity_milli;
+    if (got < 0 || got > line.quantity_milli) {
+      return Status::InvalidArgument("received quantity of " + line.barcode +
+                                     " must be between 0 and the quantity shipped");
+    }
+    line.received_milli = got;
+    Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
+    if (!destination.ok()) return destination.status();
+    (*destination)->state.in_transit_milli -= line.quantity_milli;
+    txn.MarkDirty(*destination);
+    // The whole shipment arrives in the books; what did not arrive is a loss at the destination.
+    Status recorded = RecordFlow(
+        txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer->id, i,
+                          ":recebimento", transfer->destination, line.barcode,
+                          line.quantity_milli, at_us, txn.now_us()));
+    if (!recorded.ok()) return recorded;
+    if (got < line.quantity_milli) {
+      domain::Movement loss = FlowMovement(
+          domain::MovementKind::kAdjustment, "transferencia", transfer->id, i, ":perda",
+          transfer->destination, line.barcode, got - line.quantity_milli, at_us, txn.now_us());
+      loss.reason = domain::AdjustReason::kLoss;
+      recorded = RecordFlow(txn, loss);
+      if (!recorded.ok()) return recorded;
+    }
+  }
+  transfer->status = domain::TransferStatus::kReceived;
+  transfer->received_at_us = at_us;
+  txn.batch().Put(engine_->transfers(), ToSlice(transfer->id), EncodeTransfer(*transfer));
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return transfer;
+}
+
+Result<domain::Transfer> RocksInventoryStore::CancelTransfer(std::string_view id, int64_t at_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Transfer> transfer = ReadTransfer(id);
+  if (!transfer.ok()) return transfer.status();
+  if (transfer->status == domain::TransferStatus::kCancelled) return transfer;
+  if (transfer->status == domain::TransferStatus::kReceived) {
+    return Status::Conflict("transfer is recebida");
+  }
+  StockTxn txn(Shared(), NowUnixMicros());
+  if (transfer->status == domain::TransferStatus::kInTransit) {
+    for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
+      const domain::TransferLine& line = transfer->lines[i];
+      Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
+      if (!destination.ok()) return destination.status();
+      (*destination)->state.in_transit_milli -= line.quantity_milli;
+      txn.MarkDirty(*destination);
+      Status recorded = RecordFlow(
+          txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer->id, i,
+                            ":retorno", transfer->source, line.barcode, line.quantity_milli,
+                            at_us, txn.now_us()));
+      if (!recorded.ok()) return recorded;
+    }
+  }
+  transfer->status = domain::TransferStatus::kCancelled;
+  transfer->cancelled_at_us = at_us;
+  txn.batch().Put(engine_->transfers(), ToSlice(transfer->id), EncodeTransfer(*transfer));
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return transfer;
+}
+
+Result<TransferPage> RocksInventoryStore::ListTransfers(
+    std::optional<std::string_view> branch, std::optional<domain::TransferStatus> status,
+    std::optional<std::string_view> after, std::size_t limit) {
+  assert(limit >= 1 && limit <= limits::kPageLimitMax);
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine_->db()->NewIterator(rocksdb::ReadOptions(), engine_->transfers()));
+  if (after.has_value()) {
+    std::string start(*after);
+    start.push_back('\0');
+    it->Seek(ToSlice(start));
+  } else {
+    it->SeekToFirst();
+  }
+  TransferPage page;
+  for (; it->Valid(); it->Next()) {
+    Result<domain::Transfer> transfer = DecodeTransfer(ToView(it->value()));
+    if (!transfer.ok()) return transfer.status();
+    if (branch.has_value() && transfer->source != *branch && transfer->destination != *branch) {
+      continue;
+    }
+    if (status.has_value() && transfer->status != *status) continue;
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().id;
+      break;
+    }
+    page.items.push_back(std::move(*transfer));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "list transfers");
+  return page;
+}
+
+// ---- reservations
+
+Status RocksInventoryStore::EndReservationLocked(StockTxn& txn, domain::Reservation* reservation,
+                                                 domain::ReservationStatus status,
+                                                 int64_t now_us) {
+  assert(reservation->status == domain::ReservationStatus::kActive);
+  for (std::size_t i = 0; i < reservation->lines.size(); ++i) {
+    const domain::ReservationLine& line = reservation->lines[i];
+    Result<StockTxn::Entry*> entry = txn.Touch(line.barcode, reservation->branch);
+    if (!entry.ok()) return entry.status();
+    (*entry)->state.reserved_milli -= line.quantity_milli;
+    txn.MarkDirty(*entry);
+    if (status == domain::ReservationStatus::kConfirmed) {
+      Status recorded = txn.Record(
+          *entry, FlowMovement(domain::MovementKind::kSale, "reserva", reservation->id, i, "",
+                               reservation->branch, line.barcode, -line.quantity_milli, now_us,
+                               txn.now_us()));
+      if (!recorded.ok()) return recorded;
+    }
+  }
+  reservation->status = status;
+  reservation->resolved_at_us = now_us;
+  txn.batch().Put(engine_->reservations(), ToSlice(reservation->id),
+                  EncodeReservation(*reservation));
+  txn.batch().Delete(engine_->reservation_expiry(),
+                     ToSlice(ReservationExpiryKey(reservation->expires_at_us, reservation->id)));
+  return Status::Ok();
+}
+
+Status RocksInventoryStore::ExpireDueLocked(StockTxn& txn, int64_t now_us, std::size_t* expired) {
+  std::string upper;
+  AppendEventTime(&upper, now_us + 1);
+  const rocksdb::Slice upper_slice = ToSlice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine_->db()->NewIterator(options, engine_->reservation_expiry()));
+  std::vector<std::string> ids;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ids.emplace_back(ToView(it->key()).substr(8));
+  if (!it->status().ok()) return FromRocks(it->status(), "scan reservation expiry");
+  for (const std::string& id : ids) {
+    Result<domain::Reservation> reservation = ReadReservation(id);
+    if (!reservation.ok()) return reservation.status();
+    if (reservation->status != domain::ReservationStatus::kActive) continue;
+    Status ended =
+        EndReservationLocked(txn, &*reservation, domain::ReservationStatus::kExpired, now_us);
+    if (!ended.ok()) return ended;
+    ++*expired;
+  }
+  return Status::Ok();
+}
+
+Result<std::size_t> RocksInventoryStore::ExpireReservations(int64_t now_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  StockTxn txn(Shared(), NowUnixMicros());
+  std::size_t expired = 0;
+  Status swept = ExpireDueLocked(txn, now_us, &expired);
+  if (!swept.ok()) return swept;
+  if (expired == 0) return expired;
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return expired;
+}
+
+Result<std::pair<domain::Reservation, bool>> RocksInventoryStore::CreateReservation(
+    domain::Reservation reservation, int64_t now_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Reservation> existing = ReadReservation(reservation.id);
+  if (existing.ok()) {
+    if (existing->branch != reservation.branch || !SameLines(existing->lines, reservation.lines)) {
+      return Status::Conflict("reservation " + reservation.id + " already exists with other content");
+    }
+    return std::make_pair(std::move(*existing), false);
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  StockTxn txn(Shared(), NowUnixMicros());
+  std::size_t expired = 0;
+  Status swept = ExpireDueLocked(txn, now_us, &expired);  // their stock is available again
+  if (!swept.ok()) return swept;
+  const bool may_go_negative = policy_->AllowsNegativeStock(reservation.branch);
+  for (const domain::ReservationLine& line : reservation.lines) {
+    Result<StockTxn::Entry*> entry = txn.Touch(line.barcode, reservation.branch);
+    if (!entry.ok()) return entry.status();
+    if (!may_go_negative && (*entry)->state.available_milli() < line.quantity_milli) {
+      return Status::Conflict("insufficient stock of " + line.barcode + " in branch " +
+                              reservation.branch);
+    }
+    (*entry)->state.reserved_milli += line.quantity_milli;
+    txn.MarkDirty(*entry);
+  }
+  reservation.status = domain::ReservationStatus::kActive;
+  reservation.created_at_us = now_us;
+  reservation.resolved_at_us = 0;
+  txn.batch().Put(engine_->reservations(), ToSlice(reservation.id), EncodeReservation(reservation));
+  txn.batch().Put(engine_->reservation_expiry(),
+                  ToSlice(ReservationExpiryKey(reservation.expires_at_us, reservation.id)),
+                  rocksdb::Slice());
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return std::make_pair(std::move(reservation), true);
+}
+
+Result<domain::Reservation> RocksInventoryStore::ConfirmReservation(std::string_view id,
+                                                                    int64_t now_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Reservation> reservation = ReadReservation(id);
+  if (!reservation.ok()) return reservation.status();
+  if (reservation->status == domain::ReservationStatus::kConfirmed) return reservation;
+  StockTxn txn(Shared(), NowUnixMicros());
+  if (reservation->status == domain::ReservationStatus::kActive &&
+      reservation->expires_at_us <= now_us) {
+    // Due but not swept yet: it expires now, and cannot be confirmed.
+    Status ended =
+        EndReservationLocked(txn, &*reservation, domain::ReservationStatus::kExpired, now_us);
+    if (!ended.ok()) return ended;
+    Status committed = txn.Commit(/*sync=*/true);
+    if (!committed.ok()) return committed;
+  }
+  if (reservation->status != domain::ReservationStatus::kActive) {
+    return Status::Conflict("reservation is " +
+                            std::string(domain::ReservationStatusName(reservation->status)));
+  }
+  Status ended =
+      EndReservationLocked(txn, &*reservation, domain::ReservationStatus::kConfirmed, now_us);
+  if (!ended.ok()) return ended;
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return reservation;
+}
+
+Result<domain::Reservation> RocksInventoryStore::ReleaseReservation(std::string_view id,
+                                                                    int64_t now_us) {
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  Status loaded = EnsureLoadedLocked();
+  if (!loaded.ok()) return loaded;
+  Result<domain::Reservation> reservation = ReadReservation(id);
+  if (!reservation.ok()) return reservation.status();
+  if (reservation->status == domain::ReservationStatus::kReleased ||
+      reservation->status == domain::ReservationStatus::kExpired) {
+    return reservation;  // released either way
+  }
+  if (reservation->status != domain::ReservationStatus::kActive) {
+    return Status::Conflict("reservation is " +
+                            std::string(domain::ReservationStatusName(reservation->status)));
+  }
+  StockTxn txn(Shared(), NowUnixMicros());
+  Status ended =
+      EndReservationLocked(txn, &*reservation, domain::ReservationStatus::kReleased, now_us);
+  if (!ended.ok()) return ended;
+  Status committed = txn.Commit(/*sync=*/true);
+  if (!committed.ok()) return committed;
+  return reservation;
+}
+
+Result<ReservationPage> RocksInventoryStore::ListReservations(
+    std::optional<std::string_view> branch, std::optional<domain::ReservationStatus> status,
+    std::optional<std::string_view> after, std::size_t limit) {
+  assert(limit >= 1 && limit <= limits::kPageLimitMax);
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine_->db()->NewIterator(rocksdb::ReadOptions(), engine_->reservations()));
+  if (after.has_value()) {
+    std::string start(*after);
+    start.push_back('\0');
+    it->Seek(ToSlice(start));
+  } else {
+    it->SeekToFirst();
+  }
+  ReservationPage page;
+  for (; it->Valid(); it->Next()) {
+    Result<domain::Reservation> reservation = DecodeReservation(ToView(it->value()));
+    if (!reservation.ok()) return reservation.status();
+    if (branch.has_value() && reservation->branch != *branch) continue;
+    if (status.has_value() && reservation->status != *status) continue;
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().id;
+      break;
+    }
+    page.items.push_back(std::move(*reservation));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "list reservations");
+  return page;
+}
+
+}  // namespace estoque::store

@@ -1,0 +1,302 @@
+#include "store/stock_txn.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+
+#include "common/byte_reader.h"
+#include "common/fixed_encoding.h"
+#include "store/ledger_codec.h"
+
+namespace estoque::store {
+namespace {
+
+constexpr uint8_t kBranchStatsVersion = 1;
+
+rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+std::string StateKey(std::string_view barcode, std::string_view branch) {
+  return PositionKey(barcode, branch);
+}
+
+std::string AlertKey(std::string_view branch, AlertKind kind, std::string_view barcode) {
+  std::string key(branch);
+  key.push_back('\0');
+  key.append(AlertKindName(kind));
+  key.push_back('\0');
+  key.append(barcode);
+  return key;
+}
+
+}  // namespace
+
+std::string BranchStatsKey(std::string_view branch) {
+  std::string key(kBranchStatsPrefix);
+  key.append(branch);
+  return key;
+}
+
+std::string EncodeBranchStats(const BranchStats& stats) {
+  std::string out;
+  out.push_back(static_cast<char>(kBranchStatsVersion));
+  AppendFixed<uint64_t>(&out, stats.skus);
+  AppendFixed<int64_t>(&out, stats.on_hand_total_milli);
+  AppendFixed<uint64_t>(&out, stats.low_stock);
+  AppendFixed<uint64_t>(&out, stats.negative_stock);
+  AppendFixed<int64_t>(&out, stats.last_seen_at_us);
+  return out;
+}
+
+Result<BranchStats> DecodeBranchStats(std::string_view value) {
+  ByteReader reader(value);
+  uint8_t version = 0;
+  BranchStats stats;
+  reader.Fixed(&version);
+  reader.Fixed(&stats.skus);
+  reader.Fixed(&stats.on_hand_total_milli);
+  reader.Fixed(&stats.low_stock);
+  reader.Fixed(&stats.negative_stock);
+  reader.Fixed(&stats.last_seen_at_us);
+  if (reader.failed() || reader.remaining() != 0 || version != kBranchStatsVersion) {
+    return Status::Corruption("malformed branch stats");
+  }
+  return stats;
+}
+
+StockTxn::StockTxn(const TxnShared& shared, int64_t now_us) : shared_(shared), now_us_(now_us) {}
+StockTxn::~StockTxn() = default;
+
+StockTxn::Entry* StockTxn::Insert(std::string_view barcode, std::string_view branch,
+                                  std::string key) {
+  auto entry = std::make_unique<Entry>();
+  entry->key = std::move(key);
+  entry->barcode.assign(barcode);
+  entry->branch.assign(branch);
+  Entry* raw = entry.get();
+  entries_.push_back(std::move(entry));
+  by_key_.emplace(std::string_view(raw->key), raw);
+  return raw;
+}
+
+Status StockTxn::Prefetch(std::span<const std::pair<std::string_view, std::string_view>> keys) {
+  std::vector<std::string> miss_keys;
+  std::vector<std::pair<std::string_view, std::string_view>> miss_names;
+  for (const auto& [barcode, branch] : keys) {
+    std::string key = StateKey(barcode, branch);
+    if (by_key_.count(key) != 0) continue;
+    auto cached = shared_.cache->find(key);
+    if (cached != shared_.cache->end()) {
+      Entry* entry = Insert(barcode, branch, std::move(key));
+      entry->state = cached->second;
+      entry->before = cached->second;
+      entry->existed = true;
+      continue;
+    }
+    miss_keys.push_back(std::move(key));
+    miss_names.emplace_back(barcode, branch);
+  }
+  if (miss_keys.empty()) return Status::Ok();
+  // Distinct keys only (a batch names hot keys many times).
+  std::vector<std::size_t> order;
+  std::vector<rocksdb::Slice> slices;
+  std::unordered_set<std::string_view> distinct;
+  for (std::size_t i = 0; i < miss_keys.size(); ++i) {
+    if (!distinct.insert(miss_keys[i]).second) continue;
+    order.push_back(i);
+    slices.push_back(ToSlice(miss_keys[i]));
+  }
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  shared_.engine->db()->MultiGet(rocksdb::ReadOptions(), shared_.engine->positions(), slices.size(),
+                                 slices.data(), values.data(), statuses.data());
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    const std::size_t i = order[j];
+    if (!statuses[j].ok() && !statuses[j].IsNotFound()) return FromRocks(statuses[j], "read stock");
+    Entry* entry = Insert(miss_names[i].first, miss_names[i].second, std::move(miss_keys[i]));
+    if (statuses[j].ok()) {
+      Status decoded = DecodeStockState(ToView(values[j]), &entry->state);
+      if (!decoded.ok()) return decoded;
+      entry->before = entry->state;
+      entry->existed = true;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<StockTxn::Entry*> StockTxn::Touch(std::string_view barcode, std::string_view branch) {
+  std::string key = StateKey(barcode, branch);
+  auto found = by_key_.find(key);
+  if (found != by_key_.end()) return found->second;
+  const std::pair<std::string_view, std::string_view> one[] = {{barcode, branch}};
+  Status loaded = Prefetch(one);
+  if (!loaded.ok()) return loaded;
+  return by_key_.at(key);
+}
+
+Result<bool> StockTxn::LedgerHas(const domain::Movement& movement) {
+  std::string key = LedgerKey(movement);
+  if (ledger_written_.count(key) != 0) return true;
+  rocksdb::PinnableSlice value;
+  rocksdb::Status read = shared_.engine->db()->Get(rocksdb::ReadOptions(), shared_.engine->ledger(),
+                                                   ToSlice(key), &value);
+  if (read.IsNotFound()) return false;
+  if (!read.ok()) return FromRocks(read, "read ledger");
+  return true;
+}
+
+Result<domain::Movement> StockTxn::ReadLedger(std::string_view ledger_key) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status read = shared_.engine->db()->Get(rocksdb::ReadOptions(), shared_.engine->ledger(),
+                                                   ToSlice(ledger_key), &value);
+  if (read.IsNotFound()) return Status::NotFound("ledger entry not found");
+  if (!read.ok()) return FromRocks(read, "read ledger");
+  domain::Movement movement;
+  Status decoded = DecodeLedgerKey(ledger_key, &movement);
+  if (decoded.ok()) decoded = DecodeLedgerValue(ToView(value), &movement);
+  if (!decoded.ok()) return decoded;
+  return movement;
+}
+
+Status StockTxn::SumDeltasAfter(const Entry& entry, int64_t after_us, int64_t* sum) {
+  *sum = 0;
+  for (const auto& [at, effect] : entry.pending_deltas) {
+    if (at > after_us) *sum += effect;
+  }
+  // Committed deltas: only if some is newer than the count (the common case, a PDV's newest
+  // position, reads nothing).
+  if (entry.before.last_movement_at_us <= after_us) return Status::Ok();
+  const std::string prefix = LedgerPrefix(entry.barcode, entry.branch);
+  std::string start = prefix;
+  AppendEventTime(&start, after_us + 1);
+  std::string upper = prefix;
+  upper.back() = '\x01';  // every key of the product-branch sorts below "barcode\0branch\1"
+  const rocksdb::Slice upper_slice = ToSlice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      shared_.engine->db()->NewIterator(options, shared_.engine->ledger()));
+  domain::Movement movement;
+  for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+    Status decoded = DecodeLedgerValue(ToView(it->value()), &movement);
+    if (!decoded.ok()) return decoded;
+    if (!movement.is_count()) *sum += movement.quantity_milli;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan ledger");
+  return Status::Ok();
+}
+
+Status StockTxn::Record(Entry* entry, const domain::Movement& movement) {
+  assert(entry->barcode == movement.barcode && entry->branch == movement.branch);
+  StockState& state = entry->state;
+  const int64_t at = movement.event_at_us;
+  if (movement.is_count()) {
+    const std::string identity = MovementIdentity(movement.origin, movement.id);
+    if (CountIsNewest(state, at, movement.quantity_milli, identity)) {
+      int64_t later = 0;
+      if (state.last_movement_at_us > at) {
+        Status summed = SumDeltasAfter(*entry, at, &later);
+        if (!summed.ok()) return summed;
+      }
+      state.has_count = true;
+      state.count_at_us = at;
+      state.count_quantity_milli = movement.quantity_milli;
+      state.count_identity = identity;
+      state.on_hand_milli = movement.quantity_milli + later;
+      if (movement.origin == "posicao") state.product_name = movement.product_name;
+    }
+  } else {
+    if (DeltaIsAfterCount(state, at)) state.on_hand_milli += movement.quantity_milli;
+    state.last_movement_at_us = std::max(state.last_movement_at_us, at);
+    entry->pending_deltas.emplace_back(at, movement.quantity_milli);
+  }
+  state.updated_at_us = std::max(state.updated_at_us, at);
+  entry->dirty = true;
+
+  std::string key = LedgerKey(movement);
+  EncodeLedgerValueTo(movement, &scratch_);
+  batch_.Put(shared_.engine->ledger(), ToSlice(key), ToSlice(scratch_));
+  batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(LedgerBranchKey(movement)),
+             rocksdb::Slice());
+  ledger_written_.insert(std::move(key));
+  return Status::Ok();
+}
+
+void StockTxn::MarkSeen(std::string_view branch) {
+  auto found = seen_.find(std::string(branch));
+  if (found == seen_.end()) seen_.emplace(std::string(branch), now_us_);
+}
+
+Status StockTxn::Commit(bool sync) {
+  RocksEngine* engine = shared_.engine;
+  // Branch statistics after this txn, starting from the published ones.
+  BranchStatsTable next;
+  auto stats_of = [&](const std::string& branch) -> BranchStats& {
+    auto found = next.find(branch);
+    if (found != next.end()) return found->second;
+    BranchStats current;
+    {
+      std::lock_guard<std::mutex> lock(*shared_.stats_mutex);
+      auto published = shared_.stats->find(branch);
+      if (published != shared_.stats->end()) current = published->second;
+    }
+    return next.emplace(branch, current).first->second;
+  };
+
+  for (const std::unique_ptr<Entry>& owned : entries_) {
+    Entry& entry = *owned;
+    if (!entry.dirty) continue;
+    StockState& state = entry.state;
+    BranchStats& stats = stats_of(entry.branch);
+    if (!entry.existed) {
+      ++stats.skus;
+      batch_.Put(engine->positions_by_branch(), ToSlice(BranchIndexKey(entry.branch, entry.barcode)),
+                 rocksdb::Slice());
+    }
+    stats.on_hand_total_milli += state.on_hand_milli - entry.before.on_hand_milli;
+    const int64_t min_stock =
+        state.min_stock_milli.value_or(shared_.policy->DefaultMinStock(entry.barcode));
+    const AlertKind alert = AlertFor(state.on_hand_milli, min_stock);
+    if (alert != state.alert) {
+      if (state.alert != AlertKind::kNone) {
+        batch_.Delete(engine->alerts(), ToSlice(AlertKey(entry.branch, state.alert, entry.barcode)));
+        (state.alert == AlertKind::kLowStock ? stats.low_stock : stats.negative_stock) -= 1;
+      }
+      if (alert != AlertKind::kNone) {
+        batch_.Put(engine->alerts(), ToSlice(AlertKey(entry.branch, alert, entry.barcode)),
+                   rocksdb::Slice());
+        (alert == AlertKind::kLowStock ? stats.low_stock : stats.negative_stock) += 1;
+      }
+      state.alert = alert;
+      state.alert_since_us = now_us_;
+    }
+    EncodeStockStateTo(state, &scratch_);
+    batch_.Put(engine->positions(), ToSlice(entry.key), ToSlice(scratch_));
+  }
+  for (const auto& [branch, at] : seen_) stats_of(branch).last_seen_at_us = at;
+  for (const auto& [branch, stats] : next) {
+    batch_.Put(engine->meta(), ToSlice(BranchStatsKey(branch)), EncodeBranchStats(stats));
+  }
+
+  rocksdb::WriteOptions options;
+  options.sync = sync && engine->options().sync_writes;
+  rocksdb::Status written = engine->db()->Write(options, &batch_);
+  if (!written.ok()) return FromRocks(written, "write inventory");
+
+  // Published only now that the write succeeded.
+  StateCache& cache = *shared_.cache;
+  if (cache.size() + entries_.size() > shared_.cache_entries_max) cache.clear();
+  for (const std::unique_ptr<Entry>& entry : entries_) {
+    if (cache.size() >= shared_.cache_entries_max) break;
+    cache[entry->key] = entry->state;
+  }
+  {
+    std::lock_guard<std::mutex> lock(*shared_.stats_mutex);
+    for (auto& [branch, stats] : next) (*shared_.stats)[branch] = stats;
+  }
+  return Status::Ok();
+}
+
+}  // namespace estoque::store

@@ -1,0 +1,22 @@
+// RunCommand: runs the real `estoque` binary with other subcommands than serve (e.g. `import`)
+// for end-to-end tests, and collects its exit code and output.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace estoque::e2e {
+
+struct CommandResult {
+  int exit_code = -1;  // 128+signal if killed; -1 if it could not run or timed out
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+// Runs `estoque <args...>` with a clean ESTOQUE_* environment and stdin closed, waiting up to
+// `timeout` (then SIGKILL).
+CommandResult RunEstoque(const std::vector<std::string>& args,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+}  // namespace estoque::e2e
