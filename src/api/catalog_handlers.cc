@@ -9,6 +9,7 @@
 #include "api/catalog_json.h"
 #include "api/cursor.h"
 #include "api/handlers.h"
+#include "api/request_checks.h"
 #include "api/http_util.h"
 #include "api/json_writer.h"
 #include "catalog/catalog.h"
@@ -27,44 +28,23 @@ namespace {
 constexpr std::string_view kFieldItems = "itens";
 constexpr std::string_view kFieldNextCursor = "proximo_cursor";
 
-// Responds 415 and returns false if the request names a media type other than JSON (no
-// Content-Type is taken as JSON, as for POST /v1/posicoes).
-bool CheckJsonMediaType(RouteRequest& request, Responder& respond) {
-  const auto content_type = request.http.find(http::field::content_type);
-  if (content_type == request.http.end() || IsJsonMediaType(content_type->value())) return true;
-  RespondError(respond, request.http,
-               MakeApiError(http::status::unsupported_media_type, "unsupported_media_type",
-                            "Content-Type must be application/json"));
-  return false;
-}
-
-// Responds 503 and returns false once the server is shutting down (writes are refused then).
-bool CheckAcceptingWrites(const ServiceContext& context, RouteRequest& request,
-                          Responder& respond) {
-  if (!context.shutting_down->load(std::memory_order_acquire)) return true;
-  ApiError error = MakeApiError(http::status::service_unavailable, "shutting_down",
-                                "the server is shutting down; retry on another instance");
-  error.retry_after_s = 1;
-  RespondError(respond, request.http, error);
-  return false;
-}
-
 // Responds 400 and returns false if the path's codigo_barra is malformed.
 bool CheckBarcodeParameter(const ServiceContext& context, RouteRequest& request,
                            Responder& respond) {
-  const Status valid = domain::ValidateBarcode(request.path_params.at(0),
-                                               context.config->require_gtin_check_digit);
-  if (valid.ok()) return true;
-  RespondError(respond, request.http, InvalidParameter("codigo_barra", valid.message()));
-  return false;
+  return CheckBarcode(context, request, respond, "codigo_barra", request.path_params.at(0));
 }
 
 // Responds 400 and returns false if the path's filial is malformed.
 bool CheckBranchParameter(RouteRequest& request, Responder& respond) {
-  const Status valid = domain::ValidateBranch(request.path_params.at(0));
-  if (valid.ok()) return true;
-  RespondError(respond, request.http, InvalidParameter("filial", valid.message()));
-  return false;
+  return CheckBranch(request, respond, "filial", request.path_params.at(0));
+}
+
+// After a product's default reorder point changed, its branches' alerts are re-evaluated (best
+// effort: an I/O failure here leaves them to the next change of their stock).
+void RefreshAlertsIfMinChanged(const ServiceContext& context, const std::string& barcode,
+                               int64_t old_min_stock_milli, int64_t new_min_stock_milli) {
+  if (old_min_stock_milli == new_min_stock_milli) return;
+  static_cast<void>(context.store->RefreshAlerts(barcode));
 }
 
 // The catalog's error for `status`: NotFound with a message naming the record, InvalidArgument
@@ -109,11 +89,13 @@ void PutCatalogProduct(const ServiceContext& context, RouteRequest& request, Res
     return;
   }
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  const int64_t old_min_stock = context.catalog->DefaultMinStock(request.path_params[0]);
   Result<catalog::Product> stored = context.catalog->PutProduct(std::move(decoded).value());
   if (!stored.ok()) {
     RespondError(respond, request.http, CatalogError(stored.status()));
     return;
   }
+  RefreshAlertsIfMinChanged(context, stored->barcode, old_min_stock, stored->min_stock_milli);
   RespondJson(respond, request.http, EncodeProduct(*stored, context.config->time_zone),
               CreatedOrOk(stored->created_at_us, stored->updated_at_us));
 }
@@ -132,10 +114,12 @@ void DeleteCatalogProduct(const ServiceContext& context, RouteRequest& request,
                           Responder& respond) {
   if (!CheckBarcodeParameter(context, request, respond)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  const int64_t old_min_stock = context.catalog->DefaultMinStock(request.path_params[0]);
   if (Status deleted = context.catalog->DeleteProduct(request.path_params[0]); !deleted.ok()) {
     RespondError(respond, request.http, CatalogError(deleted));
     return;
   }
+  RefreshAlertsIfMinChanged(context, request.path_params[0], old_min_stock, 0);
   HttpResponse response{http::status::no_content, request.http.version()};
   response.keep_alive(request.http.keep_alive());
   Respond(respond, std::move(response));
@@ -222,8 +206,20 @@ void PutCatalogProductBatch(const ServiceContext& context, RouteRequest& request
     return;
   }
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  std::vector<std::pair<std::string, int64_t>> old_min_stock;  // (barcode, before)
+  std::vector<int64_t> new_min_stock;
+  for (const catalog::Product& product : decoded.value()) {
+    old_min_stock.emplace_back(product.barcode, context.catalog->DefaultMinStock(product.barcode));
+    new_min_stock.push_back(product.min_stock_milli);
+  }
   Result<catalog::Catalog::PutProductsOutcome> outcome =
       context.catalog->PutProducts(std::move(decoded).value());
+  if (outcome.ok()) {
+    for (std::size_t i = 0; i < old_min_stock.size(); ++i) {
+      RefreshAlertsIfMinChanged(context, old_min_stock[i].first, old_min_stock[i].second,
+                                new_min_stock[i]);
+    }
+  }
   if (!outcome.ok()) {
     RespondError(respond, request.http, CatalogError(outcome.status()));
     return;

@@ -116,6 +116,10 @@ int RunCli(int argc, char** argv) {
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");
   load->add_option("--url", load_options.url, "Server base URL")->capture_default_str();
+  load->add_option("--kind", load_options.kind, "What each request posts: posicoes (a position array) or vendas (one sale)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, load::LoadKind>{
+          {"posicoes", load::LoadKind::kPositions}, {"vendas", load::LoadKind::kSales}}))
+      ->default_str("posicoes");
   load->add_option("--catalog", load_options.catalog_path,
                    "JSON catalog [{codigo_barra, nome_produto}] (default: a generated one)");
   load->add_option("--products", load_options.generated_products, "Products in the generated catalog")->capture_default_str();

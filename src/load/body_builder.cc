@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 
 #include "common/clock.h"
 #include "load/json_text.h"
@@ -11,36 +10,12 @@ namespace estoque::load {
 
 namespace {
 
-constexpr int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::size_t kDateTimeChars = 19;  // "YYYY-MM-DDTHH:MM:SS"
 constexpr std::string_view kTimeKeyRfc3339 = ",\"data_atualizacao_posicao_estoque\":";
 constexpr std::string_view kTimeKeySeed = ",\"data_atulizacao_posicao_estoque\":";
 // An item's bytes after its product prefix and branch fragment, at most: a 5-digit quantity,
-// the time key and "YYYY-MM-DDTHH:MM:SS.ffffffZ" quoted, the closing brace and a comma.
-constexpr std::size_t kItemTailCharsMax = 5 + kTimeKeyRfc3339.size() + 2 + 27 + 2;
-
-domain::TimeZone LocateUtc() {
-  Result<domain::TimeZone> utc = domain::TimeZone::Locate("UTC");
-  assert(utc.ok());  // the tz database always has UTC
-  return *utc;
-}
-
-char* Put(char* p, std::string_view text) {
-  std::memcpy(p, text.data(), text.size());
-  return p + text.size();
-}
-
-// Writes 1..kQuantityMax in decimal.
-char* PutQuantity(char* p, uint64_t value) {
-  char digits[20];
-  char* end = digits + sizeof(digits);
-  char* q = end;
-  do {
-    *--q = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  return Put(p, std::string_view(q, static_cast<std::size_t>(end - q)));
-}
+// the time key and quoted time, the closing brace and a comma.
+constexpr std::size_t kItemTailCharsMax =
+    5 + kTimeKeyRfc3339.size() + EventTimeWriter::kQuotedCharsMax + 2;
 
 }  // namespace
 
@@ -75,10 +50,8 @@ BodyBuilder::BodyBuilder(const std::vector<std::string>* item_prefixes, std::siz
                          TimeFormat format, const domain::TimeZone& zone, uint64_t seed,
                          std::atomic<uint64_t>* sequential_key_cursor)
     : item_prefixes_(*item_prefixes),
-      format_(format),
-      zone_(zone),
-      utc_(LocateUtc()),
-      random_state_(seed),
+      time_writer_(format, zone),
+      random_(seed),
       sequential_key_cursor_(sequential_key_cursor) {
   assert(!item_prefixes->empty() && branches >= 1);
   for (const std::string& prefix : item_prefixes_) {
@@ -94,50 +67,10 @@ std::string BodyBuilder::BranchName(std::size_t branch_index) {
   return std::to_string(kFirstBranchNumber + branch_index);
 }
 
-uint64_t BodyBuilder::NextRandom() {
-  // splitmix64: fast, good enough for picking keys, deterministic per seed.
-  uint64_t z = (random_state_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-std::size_t BodyBuilder::RandomBelow(uint64_t bound) {
-  // Lemire's multiply-shift: uniform enough for picking keys, and no division.
-  return static_cast<std::size_t>((static_cast<unsigned __int128>(NextRandom()) * bound) >> 64);
-}
-
-char* BodyBuilder::WriteTime(int64_t time_us, char* p, int64_t* stored_us) {
-  const int64_t second = time_us / kMicrosPerSecond;
-  if (second != cached_second_) {
-    const int64_t second_us = second * kMicrosPerSecond;
-    const std::string text = format_ == TimeFormat::kSeedLocal
-                                 ? domain::FormatSeedLocalTime(second_us, zone_)
-                                 : domain::FormatRfc3339(second_us, utc_);
-    assert(text.size() >= kDateTimeChars);
-    std::memcpy(cached_second_text_, text.data(), kDateTimeChars);
-    cached_second_ = second;
-  }
-  *p++ = '"';
-  p = Put(p, std::string_view(cached_second_text_, kDateTimeChars));
-  if (format_ == TimeFormat::kSeedLocal) {
-    *p++ = '"';
-    *stored_us = second * kMicrosPerSecond;
-    return p;
-  }
-  *p++ = '.';
-  auto micros = static_cast<uint32_t>(time_us % kMicrosPerSecond);
-  for (int k = 5; k >= 0; --k, micros /= 10) p[k] = static_cast<char>('0' + micros % 10);
-  p += 6;
-  *p++ = 'Z';
-  *p++ = '"';
-  *stored_us = time_us;
-  return p;
-}
-
 SentItem BodyBuilder::Build(std::size_t items, int64_t first_time_us, std::string* out) {
   assert(items >= 1);
-  const std::string_view time_key = format_ == TimeFormat::kSeedLocal ? kTimeKeySeed : kTimeKeyRfc3339;
+  const std::string_view time_key =
+      time_writer_.format() == TimeFormat::kSeedLocal ? kTimeKeySeed : kTimeKeyRfc3339;
   // Size for the worst case, write through a pointer, then trim: no per-item capacity checks.
   const std::size_t chars_max =
       2 + items * (item_prefix_chars_max_ + branch_fragment_chars_max_ + kItemTailCharsMax);
@@ -155,15 +88,15 @@ SentItem BodyBuilder::Build(std::size_t items, int64_t first_time_us, std::strin
       item.branch = key % branch_fragments_.size();
       item.product = (key / branch_fragments_.size()) % item_prefixes_.size();
     } else {
-      item.product = RandomBelow(item_prefixes_.size());
-      item.branch = RandomBelow(branch_fragments_.size());
+      item.product = random_.Below(item_prefixes_.size());
+      item.branch = random_.Below(branch_fragments_.size());
     }
     if (i != 0) *p++ = ',';
-    p = Put(p, item_prefixes_[item.product]);
-    p = Put(p, branch_fragments_[item.branch]);
-    p = PutQuantity(p, 1 + RandomBelow(kQuantityMax));
-    p = Put(p, time_key);
-    p = WriteTime(first_time_us + static_cast<int64_t>(i), p, &item.time_us);
+    p = PutText(p, item_prefixes_[item.product]);
+    p = PutText(p, branch_fragments_[item.branch]);
+    p = PutUint(p, 1 + random_.Below(kQuantityMax));
+    p = PutText(p, time_key);
+    p = time_writer_.Write(first_time_us + static_cast<int64_t>(i), p, &item.time_us);
     *p++ = '}';
   }
   *p++ = ']';

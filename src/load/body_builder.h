@@ -10,6 +10,8 @@
 
 #include "domain/timestamp.h"
 #include "load/catalog.h"
+#include "load/event_time_text.h"
+#include "load/key_random.h"
 
 namespace estoque::load {
 
@@ -26,15 +28,6 @@ class EventClock {
   std::atomic<int64_t> last_reserved_us_{0};
 };
 
-// How items carry their event time.
-enum class TimeFormat {
-  // "data_atualizacao_posicao_estoque": "2024-05-28T00:16:31.123456Z" (UTC, microseconds).
-  kRfc3339Micros,
-  // The seed's PDVs: "data_atulizacao_posicao_estoque" (sic): "2024-05-27 21:16:31", local time
-  // in the given zone, whole seconds.
-  kSeedLocal,
-};
-
 // The key and event time of one item that was put in a body.
 struct SentItem {
   std::size_t product = 0;  // index into the catalog
@@ -47,7 +40,8 @@ struct SentItem {
 std::vector<std::string> PrepareItemPrefixes(const std::vector<Product>& catalog);
 
 // Not thread-safe: one per connection. `item_prefixes` (from PrepareItemPrefixes) must outlive
-// the builder.
+// the builder. Times go under "data_atualizacao_posicao_estoque" (kRfc3339Micros), or the seed's
+// misspelt "data_atulizacao_posicao_estoque" (kSeedLocal).
 class BodyBuilder {
  public:
   // Items pick a product uniformly from the catalog, a branch uniformly from `branches`, and a
@@ -71,26 +65,14 @@ class BodyBuilder {
   SentItem Build(std::size_t items, int64_t first_time_us, std::string* out);
 
  private:
-  uint64_t NextRandom();
-  // A value in [0, bound). REQUIRES: bound >= 1.
-  std::size_t RandomBelow(uint64_t bound);
-  // Writes the quoted event time of `time_us` at `p` and returns the end; *stored_us gets the
-  // instant the server will read.
-  char* WriteTime(int64_t time_us, char* p, int64_t* stored_us);
-
   const std::vector<std::string>& item_prefixes_;
   std::size_t item_prefix_chars_max_ = 0;
   // Per branch: 1001","qtd_estoque":
   std::vector<std::string> branch_fragments_;
   std::size_t branch_fragment_chars_max_ = 0;
-  const TimeFormat format_;
-  const domain::TimeZone zone_;
-  const domain::TimeZone utc_;
-  uint64_t random_state_;
+  EventTimeWriter time_writer_;
+  KeyRandom random_;
   std::atomic<uint64_t>* sequential_key_cursor_ = nullptr;
-  // The formatted "YYYY-MM-DDTHH:MM:SS" (or seed "YYYY-MM-DD HH:MM:SS") of cached_second_.
-  int64_t cached_second_ = -1;
-  char cached_second_text_[19] = {};
 };
 
 }  // namespace estoque::load

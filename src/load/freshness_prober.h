@@ -1,8 +1,10 @@
-// FreshnessProber: measures how long after a 202 a written position becomes readable. For each
-// sampled message it polls GET /v1/posicoes/{codigo_barra}/{filial} of the message's last item
-// until the returned event time is at or after the one sent (a later write to the same key counts
-// too). Freshness = first such response - the 202. Runs on its own thread and connections so
-// that polling never delays the load itself.
+// FreshnessProber: measures how long after a 202 a written position (or sale) becomes readable.
+// For each sampled message it polls GET /v1/posicoes/{codigo_barra}/{filial} of the message's last
+// item (or sale line) until the returned event time is at or after the one sent (a later write to
+// the same key counts too). That time is the stock state's updated time, the newest event time of
+// any movement of the product-branch, so an applied sale line moves it like a position does.
+// Freshness = first such response - the 202. Runs on its own thread and connections so that
+// polling never delays the load itself.
 #pragma once
 
 #include <atomic>

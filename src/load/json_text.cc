@@ -1,6 +1,7 @@
 #include "load/json_text.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace estoque::load {
 
@@ -37,6 +38,22 @@ void AppendUint(std::string* out, uint64_t value) {
   char buffer[24];
   const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out->append(buffer, result.ptr);
+}
+
+char* PutText(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+char* PutUint(char* p, uint64_t value) {
+  char digits[20];
+  char* const end = digits + sizeof(digits);
+  char* q = end;
+  do {
+    *--q = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  return PutText(p, std::string_view(q, static_cast<std::size_t>(end - q)));
 }
 
 }  // namespace estoque::load

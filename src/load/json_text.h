@@ -15,4 +15,9 @@ void AppendJsonString(std::string* out, std::string_view text);
 // Appends the decimal digits of `value` to `out`.
 void AppendUint(std::string* out, uint64_t value);
 
+// The same through a raw pointer into a buffer the caller sized: each writes at `p` and returns
+// the end. For bodies written into a string's existing capacity (no per-byte capacity checks).
+char* PutText(char* p, std::string_view text);
+char* PutUint(char* p, uint64_t value);  // at most 20 chars
+
 }  // namespace estoque::load

@@ -43,11 +43,18 @@ LoadConnection::LoadConnection(boost::asio::io_context& io, RunContext* run,
       latency_(*latency),
       on_stopped_(std::move(on_stopped)),
       stream_(io),
-      timer_(io),
-      builder_(&run->item_prefixes, run->options.branches, TimeFormatOf(run->options), run->zone, seed,
-               run->options.sequential_keys ? &run->next_sequential_key : nullptr) {
+      timer_(io) {
+  const bool sales = run->options.kind == LoadKind::kSales;
+  if (sales) {
+    sale_builder_.emplace(&run->sale_line_prefixes, run->options.branches,
+                          TimeFormatOf(run->options), run->zone, seed, run->sale_id_prefix);
+  } else {
+    position_builder_.emplace(&run->item_prefixes, run->options.branches,
+                              TimeFormatOf(run->options), run->zone, seed,
+                              run->options.sequential_keys ? &run->next_sequential_key : nullptr);
+  }
   request_.method(http::verb::post);
-  request_.target(run_.path_prefix + "/v1/posicoes");
+  request_.target(run_.path_prefix + (sales ? "/v1/vendas" : "/v1/posicoes"));
   request_.version(11);
   request_.set(http::field::host, run_.host_header);
   request_.set(http::field::content_type, "application/json");
@@ -78,6 +85,7 @@ void LoadConnection::Next() {
     run_.stopping.store(true, std::memory_order_relaxed);
     return Stop();
   }
+  message_index_ = message_index;
   sample_freshness_ = run_.prober != nullptr && options.freshness_sample_every != 0 &&
                       message_index % options.freshness_sample_every == 0;
   const int64_t now_us = MonotonicMicros();
@@ -88,8 +96,14 @@ void LoadConnection::Next() {
 
 void LoadConnection::Send() {
   const std::size_t items = run_.options.batch_items;
-  const int64_t first_time_us = run_.event_clock.Reserve(items);
-  last_item_ = builder_.Build(items, first_time_us, &request_.body());
+  if (sale_builder_) {
+    // A sale has one event time for all its lines.
+    last_item_ = sale_builder_->Build(items, run_.event_clock.Reserve(1), message_index_,
+                                      &request_.body());
+  } else {
+    last_item_ =
+        position_builder_->Build(items, run_.event_clock.Reserve(items), &request_.body());
+  }
   request_.prepare_payload();
   sent_at_us_ = MonotonicMicros();
   stream_.expires_after(std::chrono::seconds(kRequestTimeoutSeconds));

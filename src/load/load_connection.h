@@ -1,6 +1,6 @@
 // LoadConnection: one keep-alive HTTP/1.1 connection of the load generator. It loops: reserve a
-// send slot (pacing), build a message body, POST /v1/posicoes, read the answer, record latency,
-// hand 1 message in N to the freshness prober; until the run stops.
+// send slot (pacing), build a message body, POST /v1/posicoes (or /v1/vendas), read the answer,
+// record latency, hand 1 message in N to the freshness prober; until the run stops.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include "load/body_builder.h"
 #include "load/latency_histogram.h"
 #include "load/run_context.h"
+#include "load/sale_body_builder.h"
 
 namespace estoque::load {
 
@@ -68,9 +69,12 @@ class LoadConnection {
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request<boost::beast::http::string_body> request_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
-  BodyBuilder builder_;
+  // Exactly one is set, by the run's kind.
+  std::optional<BodyBuilder> position_builder_;
+  std::optional<SaleBodyBuilder> sale_builder_;
 
   // The request in flight.
+  uint64_t message_index_ = 0;  // unique in the run: numbers its sale
   SentItem last_item_;
   bool sample_freshness_ = false;
   int64_t sent_at_us_ = 0;  // MonotonicMicros

@@ -39,6 +39,12 @@ constexpr int kFirstConnectTimeoutSeconds = 5;
 
 Status ValidateOptions(const LoadOptions& options) {
   const auto fail = [](std::string reason) { return Status::InvalidArgument(std::move(reason)); };
+  if (options.kind != LoadKind::kPositions && options.kind != LoadKind::kSales) {
+    return fail("kind must be posicoes or vendas");
+  }
+  if (options.kind == LoadKind::kSales && options.sequential_keys) {
+    return fail("sequential keys are for posicoes only (a sale's lines share one branch)");
+  }
   if (options.batch_items < 1 || options.batch_items > limits::kItemsPerMessageMax) {
     return fail(fmt::format("batch must be 1 to {} items", limits::kItemsPerMessageMax));
   }
@@ -109,6 +115,16 @@ class StopLatch {
 };
 
 }  // namespace
+
+std::string_view LoadKindName(LoadKind kind) {
+  return kind == LoadKind::kSales ? "vendas" : "posicoes";
+}
+
+std::optional<LoadKind> ParseLoadKind(std::string_view name) {
+  if (name == "posicoes") return LoadKind::kPositions;
+  if (name == "vendas") return LoadKind::kSales;
+  return std::nullopt;
+}
 
 Result<LoadReport> RunLoad(const LoadOptions& options, std::ostream& progress) {
   if (Status s = ValidateOptions(options); !s.ok()) return s;

@@ -1,18 +1,31 @@
 // The load generator behind `estoque load`: the seed's load-test app done properly. It posts
-// stock-position messages (the seed's JSON array of items) to a running estoque over C keep-alive
-// connections and reports throughput, request latency and freshness (202 -> readable).
+// stock-position messages (the seed's JSON array of items) or sales to a running estoque over C
+// keep-alive connections and reports throughput, request latency and freshness (202 -> readable).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
 namespace estoque::load {
 
+// What each request posts.
+enum class LoadKind {
+  kPositions,  // "posicoes": POST /v1/posicoes, a JSON array of batch_items stock positions
+  kSales,      // "vendas": POST /v1/vendas, one sale of batch_items lines of one branch
+};
+// "posicoes" / "vendas", the CLI's names (--kind).
+std::string_view LoadKindName(LoadKind kind);
+// The kind named `name`; nullopt for any other text.
+std::optional<LoadKind> ParseLoadKind(std::string_view name);
+
 struct LoadOptions {
+  LoadKind kind = LoadKind::kPositions;
   std::string url = "http://127.0.0.1:8080";  // base URL of the server (http only)
   std::string catalog_path;          // JSON array of {codigo_barra, nome_produto}; empty: generate
   std::size_t generated_products = 1000;  // products in the generated catalog
@@ -30,12 +43,13 @@ struct LoadOptions {
   double progress_interval_s = 1;    // progress line period; 0 = none
   // Walk the keys (product, branch) in order instead of picking them at random, so that
   // products x branches items write every key once (to preload a store for read benchmarks).
+  // Positions only.
   bool sequential_keys = false;
 };
 
 struct LoadReport {
   uint64_t messages_accepted = 0;  // 202s
-  uint64_t items_accepted = 0;
+  uint64_t items_accepted = 0;      // positions, or sale lines
   uint64_t error_responses = 0;    // any non-202 (counted, run continues), plus transport errors
                                    // and freshness probes that failed or gave up after 10 s
   double elapsed_s = 0;

@@ -13,11 +13,13 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "common/clock.h"
 #include "domain/timestamp.h"
 #include "load/body_builder.h"
 #include "load/catalog.h"
 #include "load/load_generator.h"
 #include "load/pacer.h"
+#include "load/sale_body_builder.h"
 
 namespace estoque::load {
 
@@ -45,7 +47,11 @@ struct RunContext {
              std::string path_prefix_in, domain::TimeZone zone_in, std::ostream& progress)
       : options(options_in),
         catalog(std::move(catalog_in)),
-        item_prefixes(PrepareItemPrefixes(catalog)),
+        item_prefixes(options_in.kind == LoadKind::kPositions ? PrepareItemPrefixes(catalog)
+                                                               : std::vector<std::string>()),
+        sale_line_prefixes(options_in.kind == LoadKind::kSales ? PrepareSaleLinePrefixes(catalog)
+                                                               : std::vector<std::string>()),
+        sale_id_prefix(SaleIdPrefixForRun(NowUnixMicros())),
         endpoints(std::move(endpoints_in)),
         host_header(std::move(host_header_in)),
         path_prefix(std::move(path_prefix_in)),
@@ -55,7 +61,10 @@ struct RunContext {
 
   const LoadOptions& options;
   const std::vector<Product> catalog;
-  const std::vector<std::string> item_prefixes;  // PrepareItemPrefixes(catalog)
+  // The prefixes of the kind posted (the other is empty).
+  const std::vector<std::string> item_prefixes;       // PrepareItemPrefixes(catalog)
+  const std::vector<std::string> sale_line_prefixes;  // PrepareSaleLinePrefixes(catalog)
+  const std::string sale_id_prefix;  // sale i of the run is sale_id_prefix + i (i = message index)
   const boost::asio::ip::tcp::resolver::results_type endpoints;
   const std::string host_header;
   const std::string path_prefix;  // "" or "/prefix"
