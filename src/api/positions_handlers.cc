@@ -45,6 +45,22 @@ void IngestPositions(const ServiceContext& context, RouteRequest& request, Respo
     RespondError(respond, request.http, decoded.error());
     return;
   }
+  // Quantities must fit the unit of products already in the catalog (UN: whole numbers).
+  ApiError unit_errors = MakeApiError(http::status::bad_request, "invalid_items", "");
+  for (std::size_t i = 0; i < decoded.value().size(); ++i) {
+    const domain::Position& position = decoded.value()[i];
+    if (position.quantity_milli % 1000 == 0) continue;
+    std::optional<domain::Unit> unit = catalog->UnitOf(position.barcode);
+    if (!unit.has_value()) continue;
+    const Status valid = domain::ValidateQuantityForUnit(position.quantity_milli, *unit);
+    if (!valid.ok()) unit_errors.details.push_back({i, std::string(kFieldQuantity), valid.message()});
+  }
+  if (!unit_errors.details.empty()) {
+    unit_errors.message = std::to_string(unit_errors.details.size()) +
+                          " invalid item(s); nothing was queued";
+    RespondError(respond, request.http, unit_errors);
+    return;
+  }
   if (context.shutting_down->load(std::memory_order_acquire)) {
     ApiError error = MakeApiError(http::status::service_unavailable, "shutting_down",
                                   "the server is shutting down; retry on another instance");

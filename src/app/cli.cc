@@ -116,9 +116,11 @@ int RunCli(int argc, char** argv) {
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");
   load->add_option("--url", load_options.url, "Server base URL")->capture_default_str();
-  load->add_option("--kind", load_options.kind, "What each request posts: posicoes (a position array) or vendas (one sale)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, load::LoadKind>{
-          {"posicoes", load::LoadKind::kPositions}, {"vendas", load::LoadKind::kSales}}))
+  load->add_option_function<std::string>(
+         "--kind", [&load_options](const std::string& name) { load_options.kind = *load::ParseLoadKind(name); },
+         "What each request posts: posicoes (a position array) or vendas (one sale)")
+      ->check([](const std::string& name) { return load::ParseLoadKind(name) ? "" : "must be posicoes or vendas"; },
+              "posicoes|vendas")
       ->default_str("posicoes");
   load->add_option("--catalog", load_options.catalog_path,
                    "JSON catalog [{codigo_barra, nome_produto}] (default: a generated one)");

@@ -30,7 +30,8 @@ struct LoadOptions {
   std::string catalog_path;          // JSON array of {codigo_barra, nome_produto}; empty: generate
   std::size_t generated_products = 1000;  // products in the generated catalog
   std::size_t branches = 2;          // branches "1001", "1002", ... (1001 + i)
-  std::size_t batch_items = 35;      // items per POST (the seed's batch size)
+  std::size_t batch_items = 35;      // items per POST (the seed's batch size): positions, or
+                                     // the lines of the one sale
   std::size_t connections = 16;      // concurrent keep-alive connections
   double duration_s = 10;            // stop after this long (0 = no time limit, needs messages_max)
   uint64_t messages_max = 0;         // ... or after this many messages (0 = no count limit)

@@ -34,9 +34,9 @@ constexpr int64_t kSeed = 1000;
 constexpr int64_t kReservedUnits = 10;
 
 constexpr int kSellers = 4;
-constexpr int kSalesPerSeller = 25;
-constexpr int kTransfersPerThread = 8;
-constexpr int kCounts = 12;
+constexpr int kSalesPerSeller = 100;
+constexpr int kTransfersPerThread = 30;
+constexpr int kCounts = 40;
 constexpr int kReservationClients = 20;
 
 // 2024-06-01 at `seconds` after midnight, Sao Paulo.
@@ -196,9 +196,10 @@ TEST_F(ConcurrencyTest, ManyClientsKeepStockLedgerAndReservationsConsistent) {
           } else {
             json::object body{{"data", Clock(t.end_s)}};
             for (const Line& line : t.lines) got.push_back(line.quantity);
-            if (t.plan == Plan::kShort) {
-              got[0] -= 2;
-              body["itens"] = Lines({{t.lines[0].barcode, got[0]}});
+            if (t.plan == Plan::kShort) {  // every line 2 short
+              std::vector<Line> arrived;
+              for (std::size_t j = 0; j < t.lines.size(); ++j) arrived.push_back({t.lines[j].barcode, got[j] -= 2});
+              body["itens"] = Lines(arrived);
             }
             auto r = client.Post(base + "/recebimento", json::serialize(body));
             if (r.status != 200) problems.Add(Describe("receive " + t.id, r));

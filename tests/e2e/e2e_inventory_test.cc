@@ -272,6 +272,115 @@ TEST_F(InventoryTest, MovementsOfEveryKindWithTheirSignedEffects) {
   EXPECT_EQ(OnHandByRule(LedgerOf("78900007", kA)), 55);
 }
 
+TEST_F(InventoryTest, RetriedMovementWithoutDataIsARepeat) {
+  // A client that sends no "data" (the server's now) and retries the very same request after a
+  // lost answer must get the repeat (200, duplicado), not a conflict, and nothing applied twice.
+  SeedCounts({SeedItem("78900023", kA, 10, "2024-06-01 10:00:00")});
+  const std::string body = R"({"id":"nd-1","tipo":"recebimento","filial":"1001","codigo_barra":"78900023","quantidade":2})";
+  auto first = client_->Post("/v1/movimentos", body);
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto retry = client_->Post("/v1/movimentos", body);
+  EXPECT_EQ(retry.status, 200) << retry.body;
+  if (retry.status == 200) EXPECT_EQ(retry.json().at("movimentos").at(0).at("duplicado"), true) << retry.body;
+  EXPECT_EQ(OnHand("78900023", kA), 12);
+  EXPECT_EQ(LedgerOf("78900023", kA).size(), 2u);
+}
+
+TEST_F(InventoryTest, CountsAtTheSameTimeSettleTheSameWhateverTheOrder) {
+  // Two counts at one time: the same one wins in both arrival orders (greater quantity), and a
+  // delta at that time is part of it while one a second later is not.
+  for (const auto& [barcode, order] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+           {"78900024", {5, 10}}, {"78900025", {10, 5}}}) {
+    for (int64_t quantity : order) {
+      auto r = client_->Post("/v1/movimentos", Serialize(Movement("k" + std::to_string(quantity) + "-" + barcode,
+                                                                  "contagem", kA, barcode, quantity, At(12))));
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
+    ASSERT_EQ(client_->Post("/v1/movimentos", MovementsBody({Movement("d0-" + barcode, "devolucao", kA, barcode, 3, At(12)),
+                                                             Movement("d1-" + barcode, "devolucao", kA, barcode, 1, At(12, 0, 1))}))
+                  .status,
+              201);
+    EXPECT_EQ(OnHand(barcode, kA), 11) << barcode;
+    EXPECT_EQ(OnHandByRule(LedgerOf(barcode, kA)), 11) << barcode;
+    auto at = client_->Get("/v1/posicoes/" + barcode + "/1001?em=" + At(12));
+    EXPECT_EQ(Int(at.json().at("em_estoque")), 10) << at.body;
+  }
+}
+
+TEST_F(InventoryTest, InventoryStateSurvivesARestart) {
+  SeedCounts({SeedItem("78900026", kA, 30, "2024-06-01 10:00:00"), SeedItem("78900026", kB, 5, "2024-06-01 10:00:00")});
+  Sell("rs-1", kA, {{"78900026", 2}}, At(11));
+  ASSERT_EQ(client_->Post("/v1/vendas/1001/rs-2/cancelamento", DataBody(At(13))).status, 202);  // waits for rs-2
+  ASSERT_TRUE(WaitDrained());
+  ASSERT_EQ(client_->Post("/v1/movimentos", Serialize(Movement("rs-m", "ajuste", kA, "78900026", 1, At(11, 30), "quebra"))).status,
+            201);
+  ASSERT_EQ(client_->Post("/v1/transferencias", TransferBody("rs-t", kA, kB, {{"78900026", 4}})).status, 201);
+  ASSERT_EQ(client_->Post("/v1/transferencias/rs-t/envio", DataBody(At(12))).status, 200);
+  ASSERT_EQ(client_->Post("/v1/reservas", ReservationBody("rs-r", kA, {{"78900026", 3}}, FromNow(std::chrono::minutes(10)))).status,
+            201);
+  ASSERT_EQ(Put("/v1/posicoes/78900026/1002/estoque_minimo", R"({"estoque_minimo": 7})").status, 200);
+  auto snapshot = [&] {
+    json::object all;
+    all["a"] = Stock("78900026", kA);
+    all["b"] = Stock("78900026", kB);
+    all["totals"] = client_->Get("/v1/posicoes/78900026").json();
+    json::array ledger;
+    for (auto& e : Ledger(*client_, "")) ledger.push_back(std::move(e));
+    all["ledger"] = std::move(ledger);
+    all["transfer"] = client_->Get("/v1/transferencias/rs-t").json();
+    all["reservation"] = client_->Get("/v1/reservas/rs-r").json();
+    all["alerts"] = client_->Get("/v1/alertas").json();
+    auto summary = client_->Get("/v1/filiais/1001/resumo").json().as_object();
+    summary.erase("segundos_desde_ultimo_envio");
+    all["summary"] = std::move(summary);
+    return all;
+  };
+  const json::object before = snapshot();
+  EXPECT_EQ(Int(before.at("a").at("em_estoque")), 30 - 2 - 1 - 4);
+  EXPECT_EQ(Int(before.at("a").at("reservado")), 3);
+  EXPECT_EQ(Int(before.at("b").at("em_transito")), 4);
+  EXPECT_EQ(before.at("b").at("alerta"), "estoque_baixo");
+
+  ASSERT_EQ(server_->Terminate(), 0) << server_->output();
+  Restart();
+  EXPECT_EQ(json::value(snapshot()), json::value(before));
+
+  // And it goes on from there: the waiting cancellation, the transfer and the reservation.
+  Sell("rs-2", kA, {{"78900026", 5}}, At(12, 30));
+  ASSERT_TRUE(WaitDrained());
+  EXPECT_EQ(OnHand("78900026", kA), 23);  // sold and cancelled
+  ASSERT_EQ(client_->Post("/v1/transferencias/rs-t/recebimento", DataBody(At(14))).status, 200);
+  EXPECT_EQ(OnHand("78900026", kB), 9);
+  auto confirmed = client_->Post("/v1/reservas/rs-r/confirmacao", "");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  auto s = Stock("78900026", kA);
+  EXPECT_EQ(Int(s.at("em_estoque")), 20);
+  EXPECT_EQ(Int(s.at("reservado")), 0);
+  EXPECT_EQ(OnHandByRule(LedgerOf("78900026", kA)), 20);
+  EXPECT_EQ(OnHandByRule(LedgerOf("78900026", kB)), 9);
+  auto summary = client_->Get("/v1/filiais/1001/resumo").json();
+  EXPECT_EQ(Int(summary.at("unidades")), 20);
+  EXPECT_EQ(Int(summary.at("skus")), 1);
+}
+
+TEST_F(InventoryTest, ZoneLessTimesAreReadInTheBranchZone) {
+  auto zone = Put("/v1/filiais/1003", R"({"fuso": "America/Manaus"})");  // UTC-4
+  ASSERT_TRUE(zone.status == 200 || zone.status == 201) << zone.body;
+  auto r = client_->Post("/v1/movimentos", Serialize(Movement("z-1", "recebimento", "1003", "78900027", 4, "2024-06-01 10:00:00")));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("movimentos").at(0).at("data"), "2024-06-01T11:00:00-03:00");  // written in the server's zone
+  Sell("z-2", "1003", {{"78900027", 1}}, "2024-06-01 10:30:00");
+  ASSERT_TRUE(WaitDrained());
+  auto ledger = LedgerOf("78900027", "1003");
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger[0].at("data"), "2024-06-01T11:30:00-03:00");
+  EXPECT_EQ(Ledger(*client_, "filial=1003&desde=2024-06-01%2010:15:00").size(), 1u);
+  auto as_of = client_->Get("/v1/posicoes/78900027/1003?em=2024-06-01%2010:15:00");
+  ASSERT_EQ(as_of.status, 200) << as_of.body;
+  EXPECT_EQ(Int(as_of.json().at("em_estoque")), 4);
+  EXPECT_EQ(OnHand("78900027", "1003"), 3);
+}
+
 TEST_F(InventoryTest, MovementIdReusedForAnotherMovementIsAConflict) {
   SeedCounts({SeedItem("78900008", kA, 10, "2024-06-01 10:00:00")});
   auto first = client_->Post("/v1/movimentos", Serialize(Movement("m-x", "recebimento", kA, "78900008", 5, At(11))));
@@ -419,6 +528,40 @@ TEST_F(InventoryTest, LedgerFiltersOrderAndPages) {
   }
   EXPECT_EQ(paged, whole);
   EXPECT_EQ(std::set<std::string>(paged.begin(), paged.end()).size(), paged.size());
+}
+
+TEST_F(InventoryTest, LedgerPagesNeverSkipOrRepeatAmongEqualTimes) {
+  // Barcodes and branches that are prefixes of each other, everything at the same two times.
+  const std::vector<std::string> barcodes = {"78900031", "789000311", "7890003100"};
+  const std::vector<std::string> branches = {"1001", "10011", "1002"};
+  json::array body;
+  int n = 0;
+  for (const auto& barcode : barcodes) {
+    for (const auto& branch : branches) {
+      for (const char* id : {"a", "b", "b2"}) {
+        json::object m = Movement(std::string(id) + "-" + barcode, "recebimento", branch, barcode, 1 + n++ % 4, At(10));
+        if (std::string(id) == "b2") m["origem"] = "erp";
+        body.push_back(m);
+      }
+      body.push_back(Movement("z-" + barcode, "devolucao", branch, barcode, 1, At(11)));
+    }
+  }
+  ASSERT_EQ(client_->Post("/v1/movimentos", Serialize(body)).status, 201);
+  for (const std::string& query : std::vector<std::string>{"", "filial=1001", "filial=10011", "codigo_barra=78900031", "codigo_barra=789000311",
+                                  "codigo_barra=7890003100&filial=1002", "desde=" + At(10) + "&ate=" + At(10)}) {
+    std::vector<std::string> whole;
+    for (const auto& e : Ledger(*client_, query)) whole.push_back(EntryKey(e));
+    ASSERT_FALSE(whole.empty()) << query;
+    for (int limit : {1, 2, 5}) {
+      std::vector<std::string> paged;
+      for (const auto& e : Ledger(*client_, query, limit)) paged.push_back(EntryKey(e));
+      EXPECT_EQ(paged, whole) << "limit=" << limit << " " << query;
+    }
+  }
+  EXPECT_EQ(Ledger(*client_, "").size(), 36u);
+  EXPECT_EQ(Ledger(*client_, "filial=1001").size(), 12u);
+  EXPECT_EQ(Ledger(*client_, "codigo_barra=78900031").size(), 12u);
+  EXPECT_EQ(Ledger(*client_, "desde=" + At(10) + "&ate=" + At(10)).size(), 27u);
 }
 
 TEST_F(InventoryTest, LedgerQueryErrorsNameTheParameter) {
