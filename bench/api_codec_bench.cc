@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "api/inventory_json.h"
 #include "api/position_json.h"
 
 namespace estoque::api {
@@ -38,6 +39,28 @@ void BM_DecodeBody35(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
 }
 BENCHMARK(BM_DecodeBody35)->Arg(0)->Arg(1)->ArgName("rfc3339");
+
+// POST /v1/vendas with 35 lines (the same work per item as the seed's message).
+void BM_DecodeSale35(benchmark::State& state) {
+  std::string body = R"({"venda_id": "load-1716855391000000-123456", "filial": "1001", "itens": [)";
+  for (int i = 0; i < 35; ++i) {
+    if (i) body += ", ";
+    body += R"({"codigo_barra": "51406420116)" + std::to_string(10 + i) + R"(", "quantidade": )" +
+            std::to_string(1 + i % 5) + "}";
+  }
+  body += R"(], "data": "2024-05-27T21:16:31.123456-03:00"})";
+  InventoryDecodeContext context;
+  const domain::TimeZone zone = Zone();
+  context.zone_of = [zone](std::string_view) { return zone; };
+  context.unit_of = [](std::string_view) { return std::optional<domain::Unit>(); };
+  for (auto _ : state) {
+    auto decoded = DecodeSaleBody(body, context);
+    if (!decoded.ok()) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(decoded);
+  }
+  state.SetItemsProcessed(state.iterations() * 35);
+}
+BENCHMARK(BM_DecodeSale35);
 
 void BM_EncodePosition(benchmark::State& state) {
   const domain::TimeZone zone = Zone();

@@ -44,7 +44,8 @@ ApiResult<int64_t> DecodeEventTimeBody(std::string_view body, const domain::Time
 // POST /v1/movimentos: one movement object or an array of 1..1000: {"id", "tipo", "motivo"
 // (ajuste only), "filial", "codigo_barra", "quantidade" (see domain::SignedEffect), "data"?,
 // "origem"? (default "api"; not one of the names estoque derives movements under),
-// "referencia"?}. Returns the movements with the signed effect in quantity_milli.
+// "referencia"?}. Returns the movements with the signed effect in quantity_milli, and
+// event_at_us = -1 when "data" is absent (InventoryStore::RecordMovements: the record time).
 ApiResult<std::vector<domain::Movement>> DecodeMovementsBody(std::string_view body,
                                                              const InventoryDecodeContext& context);
 

@@ -107,7 +107,8 @@ class InventoryStore : public PositionStore {
 
   // Records movements sent through the API, all or nothing. Each movement has kind, reason,
   // branch, barcode, quantity_milli (signed effect; counted quantity for counts), event_at_us,
-  // origin and id set. A movement whose (branch, origin, id) was recorded before is answered
+  // origin and id set; event_at_us < 0 means "when recorded" (the client sent no time), and such
+  // a movement repeats an earlier one whatever that one's time was. A movement whose (branch, origin, id) was recorded before is answered
   // with the original (duplicate=true) and not applied again. Errors:
   //   Conflict "id already used for another movement" if that identity names a different one;
   //   Conflict "insufficient stock" if a negative delta would take a branch that does not allow

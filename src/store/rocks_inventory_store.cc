@@ -39,11 +39,14 @@ domain::Movement SaleLineMovement(const domain::Sale& sale_or_header, const doma
   return movement;
 }
 
-// Same content (what the client chose), ignoring the record time.
-bool SameMovement(const domain::Movement& a, const domain::Movement& b) {
-  return a.kind == b.kind && a.reason == b.reason && a.barcode == b.barcode &&
-         a.branch == b.branch && a.quantity_milli == b.quantity_milli &&
-         a.event_at_us == b.event_at_us;
+// True if `repeat` asks for the same movement as `original` (what the client chose; a repeat
+// without an event time, which defaults to the record time, matches any time).
+bool SameMovement(const domain::Movement& original, const domain::Movement& repeat,
+                  bool repeat_time_defaulted) {
+  return original.kind == repeat.kind && original.reason == repeat.reason &&
+         original.barcode == repeat.barcode && original.branch == repeat.branch &&
+         original.quantity_milli == repeat.quantity_milli &&
+         (repeat_time_defaulted || original.event_at_us == repeat.event_at_us);
 }
 
 }  // namespace
@@ -284,11 +287,13 @@ Result<std::vector<MovementOutcome>> RocksInventoryStore::RecordMovements(
   std::unordered_set<StockTxn::Entry*> lowered;  // entries a checked negative delta lowered
   for (domain::Movement& movement : movements) {
     movement.recorded_at_us = txn.now_us();
+    const bool time_defaulted = movement.event_at_us < 0;
+    if (time_defaulted) movement.event_at_us = txn.now_us();
     const std::string id_key = MovementIdKey(movement.branch, movement.origin, movement.id);
     auto repeated = ids_in_call.find(id_key);
     if (repeated != ids_in_call.end()) {
       MovementOutcome original = outcomes[repeated->second];
-      if (!SameMovement(original.movement, movement)) {
+      if (!SameMovement(original.movement, movement, time_defaulted)) {
         return Status::Conflict("id " + movement.id + " already used for another movement");
       }
       original.duplicate = true;
@@ -301,7 +306,7 @@ Result<std::vector<MovementOutcome>> RocksInventoryStore::RecordMovements(
     if (read.ok()) {
       Result<domain::Movement> original = txn.ReadLedger(ledger_key);
       if (!original.ok()) return original.status();
-      if (!SameMovement(*original, movement)) {
+      if (!SameMovement(*original, movement, time_defaulted)) {
         return Status::Conflict("id " + movement.id + " already used for another movement");
       }
       ids_in_call.emplace(id_key, outcomes.size());
