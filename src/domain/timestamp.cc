@@ -182,7 +182,7 @@ std::string_view TimeZone::name() const { return zone_->name(); }
 Result<int64_t> ParseTimestampMicros(std::string_view text, const TimeZone& zone) {
   const auto format_error = [] { return Status::InvalidArgument(std::string(kFormatReason)); };
   std::size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadFixedDigits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
       !ReadFixedDigits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
       !ReadFixedDigits(text, &pos, 2, &day)) {

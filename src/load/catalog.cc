@@ -89,7 +89,7 @@ std::vector<Product> GenerateCatalog(std::size_t count) {
   std::vector<Product> products;
   products.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    char digits[16];
+    char digits[32];  // 13 used (count < 10^9); room for any size_t keeps -Wformat-truncation quiet
     std::snprintf(digits, sizeof(digits), "789%09zu0", i);
     // Replace the placeholder last digit with the GTIN check digit (the one that validates).
     for (char check = '0'; check <= '9'; ++check) {
