@@ -64,23 +64,37 @@ std::string MovementIdentity(std::string_view origin, std::string_view id) {
   return identity;
 }
 
+void AssignLedgerKey(const domain::Movement& movement, std::string* out) {
+  out->assign(movement.barcode);
+  out->push_back('\0');
+  out->append(movement.branch);
+  out->push_back('\0');
+  AppendEventTime(out, movement.event_at_us);
+  out->append(movement.origin);
+  out->push_back('\0');
+  out->append(movement.id);
+}
+
+void AssignLedgerBranchKey(const domain::Movement& movement, std::string* out) {
+  out->assign(movement.branch);
+  out->push_back('\0');
+  AppendEventTime(out, movement.event_at_us);
+  out->append(movement.barcode);
+  out->push_back('\0');
+  out->append(movement.origin);
+  out->push_back('\0');
+  out->append(movement.id);
+}
+
 std::string LedgerKey(const domain::Movement& movement) {
-  std::string key = LedgerPrefix(movement.barcode, movement.branch);
-  AppendEventTime(&key, movement.event_at_us);
-  key.append(movement.origin);
-  key.push_back('\0');
-  key.append(movement.id);
+  std::string key;
+  AssignLedgerKey(movement, &key);
   return key;
 }
 
 std::string LedgerBranchKey(const domain::Movement& movement) {
-  std::string key = LedgerBranchPrefix(movement.branch);
-  AppendEventTime(&key, movement.event_at_us);
-  key.append(movement.barcode);
-  key.push_back('\0');
-  key.append(movement.origin);
-  key.push_back('\0');
-  key.append(movement.id);
+  std::string key;
+  AssignLedgerBranchKey(movement, &key);
   return key;
 }
 
@@ -121,8 +135,24 @@ Status DecodeLedgerBranchKey(std::string_view key, domain::Movement* out) {
   return Status::Ok();
 }
 
+namespace {
+
+// Movements estoque derives from a sale, transfer or reservation have ids "<reference>#...": their
+// reference is not stored again (it would be most of the value of a sale line).
+bool ReferenceIsInId(const domain::Movement& movement) {
+  return !movement.reference.empty() && movement.id.size() > movement.reference.size() &&
+         movement.id.compare(0, movement.reference.size(), movement.reference) == 0 &&
+         movement.id[movement.reference.size()] == '#' &&
+         (movement.origin == "venda" || movement.origin == "cancelamento" ||
+          movement.origin == "transferencia" || movement.origin == "reserva");
+}
+
+}  // namespace
+
 void EncodeLedgerValueTo(const domain::Movement& movement, std::string* out) {
   assert(movement.reference.size() <= std::numeric_limits<uint8_t>::max());
+  const std::string_view reference =
+      ReferenceIsInId(movement) ? std::string_view() : std::string_view(movement.reference);
   assert(movement.product_name.size() <= std::numeric_limits<uint16_t>::max());
   out->clear();
   out->push_back(static_cast<char>(kLedgerValueVersion));
@@ -130,8 +160,8 @@ void EncodeLedgerValueTo(const domain::Movement& movement, std::string* out) {
   AppendFixed<uint8_t>(out, static_cast<uint8_t>(movement.reason));
   AppendFixed<int64_t>(out, movement.quantity_milli);
   AppendFixed<int64_t>(out, movement.recorded_at_us);
-  AppendFixed<uint8_t>(out, static_cast<uint8_t>(movement.reference.size()));
-  out->append(movement.reference);
+  AppendFixed<uint8_t>(out, static_cast<uint8_t>(reference.size()));
+  out->append(reference);
   AppendFixed<uint16_t>(out, static_cast<uint16_t>(movement.product_name.size()));
   out->append(movement.product_name);
 }
@@ -152,6 +182,10 @@ Status DecodeLedgerValue(std::string_view value, domain::Movement* out) {
   }
   out->kind = static_cast<domain::MovementKind>(kind);
   out->reason = static_cast<domain::AdjustReason>(reason);
+  if (out->reference.empty() && (out->origin == "venda" || out->origin == "cancelamento" ||
+                                 out->origin == "transferencia" || out->origin == "reserva")) {
+    out->reference = out->id.substr(0, out->id.find('#'));  // see ReferenceIsInId
+  }
   return Status::Ok();
 }
 

@@ -24,6 +24,9 @@ void AppendEventTime(std::string* out, int64_t at_us);
 
 std::string LedgerKey(const domain::Movement& movement);
 std::string LedgerBranchKey(const domain::Movement& movement);
+// The same, written over *out (its capacity reused: the apply path builds two keys per movement).
+void AssignLedgerKey(const domain::Movement& movement, std::string* out);
+void AssignLedgerBranchKey(const domain::Movement& movement, std::string* out);
 std::string MovementIdKey(std::string_view branch, std::string_view origin, std::string_view id);
 // origin '\0' id: the part of the keys that tells apart movements at the same time.
 std::string MovementIdentity(std::string_view origin, std::string_view id);
@@ -34,8 +37,11 @@ std::string MovementIdentity(std::string_view origin, std::string_view id);
 
 // Value layout v1: u8 version | u8 kind | u8 reason | i64 quantity_milli | i64 recorded_at_us |
 //   u8 reference_len | reference | u16 name_len | product_name             (little-endian)
+// (reference empty when the id carries it, see DecodeLedgerValue).
 void EncodeLedgerValueTo(const domain::Movement& movement, std::string* out);
-// Fills kind, reason, quantity_milli, recorded_at_us, reference, product_name.
+// Fills kind, reason, quantity_milli, recorded_at_us, reference, product_name. The reference of a
+// movement derived from a sale, transfer or reservation ("<reference>#..." ids) is not stored but
+// rebuilt from the id: decode the key first (origin and id set).
 [[nodiscard]] Status DecodeLedgerValue(std::string_view value, domain::Movement* out);
 
 }  // namespace estoque::store

@@ -127,15 +127,14 @@ Result<ApplyOutcome> RocksInventoryStore::ApplyBatch(const IngestBatch& batch) {
       batch.consumed_message_ids.empty()) {
     return ApplyOutcome{};
   }
-  StockTxn txn(Shared(), NowUnixMicros());
-  ApplyOutcome outcome;
-
   std::vector<std::pair<std::string_view, std::string_view>> keys;
   keys.reserve(batch.positions.size());
   for (const domain::Position& item : batch.positions) keys.emplace_back(item.barcode, item.branch);
   for (const domain::Sale& sale : batch.sales) {
     for (const domain::SaleLine& line : sale.lines) keys.emplace_back(line.barcode, sale.branch);
   }
+  StockTxn txn(Shared(), NowUnixMicros(), keys.size());
+  ApplyOutcome outcome;
   Status prefetched = txn.Prefetch(keys);
   if (!prefetched.ok()) return prefetched;
 

@@ -18,10 +18,6 @@ constexpr uint8_t kBranchStatsVersion = 1;
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-std::string StateKey(std::string_view barcode, std::string_view branch) {
-  return PositionKey(barcode, branch);
-}
-
 std::string AlertKey(std::string_view branch, AlertKind kind, std::string_view barcode) {
   std::string key(branch);
   key.push_back('\0');
@@ -66,7 +62,12 @@ Result<BranchStats> DecodeBranchStats(std::string_view value) {
   return stats;
 }
 
-StockTxn::StockTxn(const TxnShared& shared, int64_t now_us) : shared_(shared), now_us_(now_us) {}
+StockTxn::StockTxn(const TxnShared& shared, int64_t now_us, std::size_t expected_entries)
+    // About 3 writes of ~100 bytes per entry: grow the batch once, not by doubling.
+    : shared_(shared), now_us_(now_us), batch_(expected_entries * 320) {
+  entries_.reserve(expected_entries);
+  by_key_.reserve(expected_entries);
+}
 StockTxn::~StockTxn() = default;
 
 StockTxn::Entry* StockTxn::Insert(std::string_view barcode, std::string_view branch,
@@ -84,18 +85,22 @@ StockTxn::Entry* StockTxn::Insert(std::string_view barcode, std::string_view bra
 Status StockTxn::Prefetch(std::span<const std::pair<std::string_view, std::string_view>> keys) {
   std::vector<std::string> miss_keys;
   std::vector<std::pair<std::string_view, std::string_view>> miss_names;
+  by_key_.reserve(by_key_.size() + keys.size());
   for (const auto& [barcode, branch] : keys) {
-    std::string key = StateKey(barcode, branch);
-    if (by_key_.count(key) != 0) continue;
+    std::string& key = key_scratch_;
+    key.assign(barcode);
+    key.push_back('\0');
+    key.append(branch);
+    if (by_key_.count(std::string_view(key)) != 0) continue;
     auto cached = shared_.cache->find(key);
     if (cached != shared_.cache->end()) {
-      Entry* entry = Insert(barcode, branch, std::move(key));
+      Entry* entry = Insert(barcode, branch, key);
       entry->state = cached->second;
       entry->before = cached->second;
       entry->existed = true;
       continue;
     }
-    miss_keys.push_back(std::move(key));
+    miss_keys.push_back(key);
     miss_names.emplace_back(barcode, branch);
   }
   if (miss_keys.empty()) return Status::Ok();
@@ -127,18 +132,24 @@ Status StockTxn::Prefetch(std::span<const std::pair<std::string_view, std::strin
 }
 
 Result<StockTxn::Entry*> StockTxn::Touch(std::string_view barcode, std::string_view branch) {
-  std::string key = StateKey(barcode, branch);
-  auto found = by_key_.find(key);
+  key_scratch_.assign(barcode);
+  key_scratch_.push_back('\0');
+  key_scratch_.append(branch);
+  auto found = by_key_.find(std::string_view(key_scratch_));
   if (found != by_key_.end()) return found->second;
   const std::pair<std::string_view, std::string_view> one[] = {{barcode, branch}};
   Status loaded = Prefetch(one);
   if (!loaded.ok()) return loaded;
-  return by_key_.at(key);
+  key_scratch_.assign(barcode);
+  key_scratch_.push_back('\0');
+  key_scratch_.append(branch);
+  return by_key_.at(std::string_view(key_scratch_));
 }
 
 Result<bool> StockTxn::LedgerHas(const domain::Movement& movement) {
+  assert(movement.is_count());  // other movements are deduplicated by their id records
   std::string key = LedgerKey(movement);
-  if (ledger_written_.count(key) != 0) return true;
+  if (counts_written_.count(key) != 0) return true;
   rocksdb::PinnableSlice value;
   rocksdb::Status read = shared_.engine->db()->Get(rocksdb::ReadOptions(), shared_.engine->ledger(),
                                                    ToSlice(key), &value);
@@ -215,12 +226,12 @@ Status StockTxn::Record(Entry* entry, const domain::Movement& movement) {
   state.updated_at_us = std::max(state.updated_at_us, at);
   entry->dirty = true;
 
-  std::string key = LedgerKey(movement);
+  AssignLedgerKey(movement, &key_scratch_);
   EncodeLedgerValueTo(movement, &scratch_);
-  batch_.Put(shared_.engine->ledger(), ToSlice(key), ToSlice(scratch_));
-  batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(LedgerBranchKey(movement)),
-             rocksdb::Slice());
-  ledger_written_.insert(std::move(key));
+  batch_.Put(shared_.engine->ledger(), ToSlice(key_scratch_), ToSlice(scratch_));
+  if (movement.is_count()) counts_written_.insert(key_scratch_);
+  AssignLedgerBranchKey(movement, &key_scratch_);
+  batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(key_scratch_), rocksdb::Slice());
   return Status::Ok();
 }
 

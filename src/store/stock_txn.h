@@ -74,7 +74,8 @@ class StockTxn {
     std::vector<std::pair<int64_t, int64_t>> pending_deltas;
   };
 
-  StockTxn(const TxnShared& shared, int64_t now_us);
+  // `expected_entries`: product-branches the txn will probably touch (sizes its tables once).
+  StockTxn(const TxnShared& shared, int64_t now_us, std::size_t expected_entries = 16);
   ~StockTxn();
   StockTxn(const StockTxn&) = delete;
   StockTxn& operator=(const StockTxn&) = delete;
@@ -87,8 +88,8 @@ class StockTxn {
   // The entry of (barcode, branch), loading it if needed; a new empty one if none is stored.
   Result<Entry*> Touch(std::string_view barcode, std::string_view branch);
 
-  // True if a movement with this identity at this product-branch and time is in the ledger
-  // (committed or recorded by this txn).
+  // True if this count (same product-branch, time and identity) is in the ledger (committed or
+  // recorded by this txn). REQUIRES: movement.is_count().
   Result<bool> LedgerHas(const domain::Movement& movement);
   // Reads the committed ledger entry `ledger_key` (full movement). NotFound if absent.
   Result<domain::Movement> ReadLedger(std::string_view ledger_key);
@@ -121,9 +122,10 @@ class StockTxn {
   rocksdb::WriteBatch batch_;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::unordered_map<std::string_view, Entry*> by_key_;  // views into Entry::key
-  std::unordered_set<std::string> ledger_written_;       // ledger keys recorded by this txn
+  std::unordered_set<std::string> counts_written_;       // ledger keys of counts recorded here
   std::unordered_map<std::string, int64_t> seen_;        // branch -> now, for MarkSeen
-  std::string scratch_;
+  std::string scratch_;      // encoded values
+  std::string key_scratch_;  // keys being built
 };
 
 }  // namespace estoque::store
