@@ -2,6 +2,7 @@
 // Transfers, reservations, the ledger reads and the position listings are in rocks_*.cc beside it.
 #include "store/rocks_inventory_store.h"
 
+#include <algorithm>
 #include <cassert>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,21 +23,24 @@ constexpr std::string_view kCountersKey = "counters";
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-// The ledger movement of line `index` of a sale (kind kSale) or of its cancellation.
-domain::Movement SaleLineMovement(const domain::Sale& sale_or_header, const domain::SaleLine& line,
-                                  std::size_t index, bool cancellation, int64_t at_us,
-                                  int64_t now_us) {
-  domain::Movement movement;
-  movement.kind = cancellation ? domain::MovementKind::kSaleCancel : domain::MovementKind::kSale;
-  movement.branch = sale_or_header.branch;
-  movement.barcode = line.barcode;
-  movement.quantity_milli = cancellation ? line.quantity_milli : -line.quantity_milli;
-  movement.event_at_us = at_us;
-  movement.recorded_at_us = now_us;
-  movement.origin = cancellation ? "cancelamento" : "venda";
-  movement.id = sale_or_header.id + "#" + std::to_string(index + 1);
-  movement.reference = sale_or_header.id;
-  return movement;
+// Sets *movement to the ledger movement of line `index` of a sale (kind kSale) or of its
+// cancellation, reusing its strings' capacity (the apply path calls this per sale line).
+void AssignSaleLineMovement(const domain::Sale& sale_or_header, const domain::SaleLine& line,
+                            std::size_t index, bool cancellation, int64_t at_us, int64_t now_us,
+                            domain::Movement* movement) {
+  movement->kind = cancellation ? domain::MovementKind::kSaleCancel : domain::MovementKind::kSale;
+  movement->reason = domain::AdjustReason::kNone;
+  movement->branch.assign(sale_or_header.branch);
+  movement->barcode.assign(line.barcode);
+  movement->quantity_milli = cancellation ? line.quantity_milli : -line.quantity_milli;
+  movement->event_at_us = at_us;
+  movement->recorded_at_us = now_us;
+  movement->origin.assign(cancellation ? "cancelamento" : "venda");
+  movement->id.assign(sale_or_header.id);
+  movement->id.push_back('#');
+  movement->id.append(std::to_string(index + 1));
+  movement->reference.assign(sale_or_header.id);
+  movement->product_name.clear();
 }
 
 // True if `repeat` asks for the same movement as `original` (what the client chose; a repeat
@@ -189,11 +193,18 @@ Result<ApplyOutcome> RocksInventoryStore::ApplyBatch(const IngestBatch& batch) {
     if (!decoded.ok()) return decoded.status();
     return std::optional<SaleRecord>(std::move(*decoded));
   };
+  domain::Movement movement;  // reused for every line
+  std::vector<uint32_t> line_order;
   auto record_lines = [&](const domain::Sale& header, const std::vector<domain::SaleLine>& lines,
                           bool cancellation, int64_t at_us) -> Status {
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      domain::Movement movement =
-          SaleLineMovement(header, lines[i], i, cancellation, at_us, txn.now_us());
+    // In barcode order: a sale's lines share one event time, so in the branch's ledger index they
+    // sort by barcode; inserting them in that order appends instead of searching.
+    line_order.resize(lines.size());
+    for (uint32_t i = 0; i < lines.size(); ++i) line_order[i] = i;
+    std::sort(line_order.begin(), line_order.end(),
+              [&](uint32_t a, uint32_t b) { return lines[a].barcode < lines[b].barcode; });
+    for (const uint32_t i : line_order) {
+      AssignSaleLineMovement(header, lines[i], i, cancellation, at_us, txn.now_us(), &movement);
       Result<StockTxn::Entry*> entry = txn.Touch(movement.barcode, movement.branch);
       if (!entry.ok()) return entry.status();
       Status recorded = txn.Record(*entry, movement);
