@@ -14,8 +14,11 @@
 namespace estoque::load {
 namespace {
 
+// The seed's catalog beside the checkout, else the copy kept in tests/data (tests/data/README.md).
 std::filesystem::path SeedCatalogPath() {
-  return std::filesystem::path(__FILE__).parent_path() / "../../../shared/data/produtos_supermercado.json";
+  const std::filesystem::path here = std::filesystem::path(__FILE__).parent_path();
+  const std::filesystem::path shared = here / "../../../shared/data/produtos_supermercado.json";
+  return std::filesystem::exists(shared) ? shared : here / "../data/produtos_supermercado.json";
 }
 
 // A scratch file removed at the end of the test.
