@@ -1,5 +1,7 @@
 #include "api/cursor.h"
 
+#include "api/json_writer.h"
+
 #include <array>
 #include <cstdint>
 
@@ -68,6 +70,15 @@ Result<std::string> DecodeCursor(std::string_view cursor) {
   // Leftover bits (2 or 4) must be zero, or two cursors would name the same key.
   if ((bits & ((1u << bit_count) - 1)) != 0) return Status::InvalidArgument("malformed cursor");
   return out;
+}
+
+void WriteNextCursor(JsonWriter& writer, const std::optional<std::string>& next_after) {
+  writer.Key("proximo_cursor");
+  if (next_after) {
+    writer.String(EncodeCursor(*next_after));
+  } else {
+    writer.Null();
+  }
 }
 
 }  // namespace estoque::api

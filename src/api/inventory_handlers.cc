@@ -219,12 +219,7 @@ void ListMovements(const ServiceContext& context, RouteRequest& request, Respond
     WriteMovement(writer, movement, context.config->time_zone);
   }
   writer.EndArray();
-  writer.Key("proximo_cursor");
-  if (page->next_after) {
-    writer.String(EncodeCursor(*page->next_after));
-  } else {
-    writer.Null();
-  }
+  WriteNextCursor(writer, page->next_after);
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }
@@ -407,12 +402,7 @@ void ListAlerts(const ServiceContext& context, RouteRequest& request, Responder&
     writer.EndObject();
   }
   writer.EndArray();
-  writer.Key("proximo_cursor");
-  if (page->next_after) {
-    writer.String(EncodeCursor(*page->next_after));
-  } else {
-    writer.Null();
-  }
+  WriteNextCursor(writer, page->next_after);
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

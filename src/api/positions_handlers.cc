@@ -160,12 +160,7 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
     WritePosition(writer, position, context.config->time_zone);
   }
   writer.EndArray();
-  writer.Key("proximo_cursor");
-  if (page->next_after) {
-    writer.String(EncodeCursor(*page->next_after));
-  } else {
-    writer.Null();
-  }
+  WriteNextCursor(writer, page->next_after);
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

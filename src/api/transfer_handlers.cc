@@ -51,12 +51,7 @@ void RespondPage(const ServiceContext& context, RouteRequest& request, Responder
   writer.BeginArray();
   for (const auto& item : page.items) write(writer, item, context.config->time_zone);
   writer.EndArray();
-  writer.Key("proximo_cursor");
-  if (page.next_after) {
-    writer.String(EncodeCursor(*page.next_after));
-  } else {
-    writer.Null();
-  }
+  WriteNextCursor(writer, page.next_after);
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

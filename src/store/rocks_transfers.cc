@@ -55,6 +55,36 @@ Result<Record> ReadRecord(RocksEngine* engine, rocksdb::ColumnFamilyHandle* fami
   return decode(value);
 }
 
+// One page of a records family (transfers, reservations) in id order, strictly after `after`,
+// keeping the records `keep` accepts. Filters scan: fine while these families stay small.
+template <typename Page, typename Decode, typename Keep>
+Result<Page> ListRecords(RocksEngine* engine, rocksdb::ColumnFamilyHandle* family, Decode decode,
+                         Keep keep, std::optional<std::string_view> after, std::size_t limit,
+                         std::string_view what) {
+  assert(limit >= 1 && limit <= limits::kPageLimitMax);
+  std::unique_ptr<rocksdb::Iterator> it(engine->db()->NewIterator(rocksdb::ReadOptions(), family));
+  if (after.has_value()) {
+    std::string start(*after);
+    start.push_back('\0');  // the smallest id after `after`
+    it->Seek(ToSlice(start));
+  } else {
+    it->SeekToFirst();
+  }
+  Page page;
+  for (; it->Valid(); it->Next()) {
+    auto record = decode(ToView(it->value()));
+    if (!record.ok()) return record.status();
+    if (!keep(*record)) continue;
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().id;
+      break;
+    }
+    page.items.push_back(std::move(*record));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "list " + std::string(what));
+  return page;
+}
+
 template <typename Record>
 bool SameLines(const std::vector<Record>& a, const std::vector<Record>& b) {
   if (a.size() != b.size()) return false;
@@ -232,32 +262,14 @@ Result<domain::Transfer> RocksInventoryStore::CancelTransfer(std::string_view id
 Result<TransferPage> RocksInventoryStore::ListTransfers(
     std::optional<std::string_view> branch, std::optional<domain::TransferStatus> status,
     std::optional<std::string_view> after, std::size_t limit) {
-  assert(limit >= 1 && limit <= limits::kPageLimitMax);
-  std::unique_ptr<rocksdb::Iterator> it(
-      engine_->db()->NewIterator(rocksdb::ReadOptions(), engine_->transfers()));
-  if (after.has_value()) {
-    std::string start(*after);
-    start.push_back('\0');
-    it->Seek(ToSlice(start));
-  } else {
-    it->SeekToFirst();
-  }
-  TransferPage page;
-  for (; it->Valid(); it->Next()) {
-    Result<domain::Transfer> transfer = DecodeTransfer(ToView(it->value()));
-    if (!transfer.ok()) return transfer.status();
-    if (branch.has_value() && transfer->source != *branch && transfer->destination != *branch) {
-      continue;
-    }
-    if (status.has_value() && transfer->status != *status) continue;
-    if (page.items.size() == limit) {
-      page.next_after = page.items.back().id;
-      break;
-    }
-    page.items.push_back(std::move(*transfer));
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "list transfers");
-  return page;
+  return ListRecords<TransferPage>(
+      engine_, engine_->transfers(), DecodeTransfer,
+      [&](const domain::Transfer& transfer) {
+        return (!branch.has_value() || transfer.source == *branch ||
+                transfer.destination == *branch) &&
+               (!status.has_value() || transfer.status == *status);
+      },
+      after, limit, "transfers");
 }
 
 // ---- reservations
@@ -423,30 +435,13 @@ Result<domain::Reservation> RocksInventoryStore::ReleaseReservation(std::string_
 Result<ReservationPage> RocksInventoryStore::ListReservations(
     std::optional<std::string_view> branch, std::optional<domain::ReservationStatus> status,
     std::optional<std::string_view> after, std::size_t limit) {
-  assert(limit >= 1 && limit <= limits::kPageLimitMax);
-  std::unique_ptr<rocksdb::Iterator> it(
-      engine_->db()->NewIterator(rocksdb::ReadOptions(), engine_->reservations()));
-  if (after.has_value()) {
-    std::string start(*after);
-    start.push_back('\0');
-    it->Seek(ToSlice(start));
-  } else {
-    it->SeekToFirst();
-  }
-  ReservationPage page;
-  for (; it->Valid(); it->Next()) {
-    Result<domain::Reservation> reservation = DecodeReservation(ToView(it->value()));
-    if (!reservation.ok()) return reservation.status();
-    if (branch.has_value() && reservation->branch != *branch) continue;
-    if (status.has_value() && reservation->status != *status) continue;
-    if (page.items.size() == limit) {
-      page.next_after = page.items.back().id;
-      break;
-    }
-    page.items.push_back(std::move(*reservation));
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "list reservations");
-  return page;
+  return ListRecords<ReservationPage>(
+      engine_, engine_->reservations(), DecodeReservation,
+      [&](const domain::Reservation& reservation) {
+        return (!branch.has_value() || reservation.branch == *branch) &&
+               (!status.has_value() || reservation.status == *status);
+      },
+      after, limit, "reservations");
 }
 
 }  // namespace estoque::store
