@@ -81,8 +81,16 @@ std::string EncodeMessage(const Message& message) {
   for (const domain::Position& item : message.items) {
     size += kItemFixedBytes + item.barcode.size() + item.branch.size() + item.product_name.size();
   }
+  size += 4 + 4;  // sale and cancel counts
+  for (const domain::Sale& sale : message.sales) {
+    size += kSaleMinBytes + sale.id.size() + sale.branch.size() + sale.origin.size();
+    for (const domain::SaleLine& line : sale.lines) size += kSaleLineMinBytes + line.barcode.size();
+  }
+  for (const domain::SaleCancel& cancel : message.cancels) {
+    size += kCancelMinBytes + cancel.sale_id.size() + cancel.branch.size() + cancel.origin.size();
+  }
   std::string out;
-  out.reserve(size);
+  out.reserve(size);  // exact: one allocation
   out.push_back(static_cast<char>(kMessageVersion));
   AppendFixed<int64_t>(&out, message.enqueued_at_us);
   AppendFixed<uint32_t>(&out, static_cast<uint32_t>(message.items.size()));
@@ -118,6 +126,7 @@ std::string EncodeMessage(const Message& message) {
     AppendFixed<int64_t>(&out, cancel.event_at_us);
     AppendShortString(&out, cancel.origin);
   }
+  assert(out.size() == size);
   return out;
 }
 
