@@ -83,8 +83,8 @@ struct Line {
 
 // "itens": 1..kItemsPerMessageMax objects {codigo_barra, quantidade > 0}; distinct barcodes when
 // `distinct`.
-std::vector<Line> ReadLines(FieldReader& reader, const JsonNode& object,
-                            const InventoryDecodeContext& context, bool distinct,
+std::vector<Line> ReadLines(FieldReader& reader, const InventoryDecodeContext& context,
+                            bool distinct,
                             std::vector<ErrorDetail>* details) {
   std::vector<Line> lines;
   const JsonNode* items = reader.Array("itens", true);
@@ -97,7 +97,6 @@ std::vector<Line> ReadLines(FieldReader& reader, const JsonNode& object,
     reader.Fail("itens", "at most " + std::to_string(limits::kItemsPerMessageMax) + " items");
     return lines;
   }
-  static_cast<void>(object);
   std::set<std::string> seen;
   for (std::size_t i = 0; i < items->items.size(); ++i) {
     const JsonNode& item = items->items[i];
@@ -137,7 +136,7 @@ ApiResult<domain::Sale> DecodeSaleBody(std::string_view body,
   domain::Sale sale;
   std::optional<std::string> id = ReadId(reader, "venda_id");
   std::optional<std::string> branch = ReadBranch(reader, "filial");
-  std::vector<Line> lines = ReadLines(reader, root.value(), context, false, &details);
+  std::vector<Line> lines = ReadLines(reader, context, false, &details);
   std::optional<int64_t> at;
   if (branch.has_value()) at = reader.Time("data", false, context.zone_of(*branch));
   if (!details.empty()) return FieldsError("invalid_fields", std::move(details));
@@ -281,7 +280,7 @@ ApiResult<domain::Transfer> DecodeTransferBody(std::string_view body,
   if (source.has_value() && destination.has_value() && *source == *destination) {
     reader.Fail("destino", "must differ from origem");
   }
-  std::vector<Line> lines = ReadLines(reader, root.value(), context, true, &details);
+  std::vector<Line> lines = ReadLines(reader, context, true, &details);
   if (!details.empty()) return FieldsError("invalid_fields", std::move(details));
   domain::Transfer transfer;
   transfer.id = std::move(*id);
@@ -359,7 +358,7 @@ ApiResult<domain::Reservation> DecodeReservationBody(std::string_view body,
   reader.CheckDuplicates();
   std::optional<std::string> id = ReadId(reader, "id");
   std::optional<std::string> branch = ReadBranch(reader, "filial");
-  std::vector<Line> lines = ReadLines(reader, root.value(), context, true, &details);
+  std::vector<Line> lines = ReadLines(reader, context, true, &details);
   std::optional<int64_t> expires;
   if (branch.has_value()) {
     expires = reader.Time("expira_em", true, context.zone_of(*branch));

@@ -67,11 +67,6 @@ RocksInventoryStore::RocksInventoryStore(RocksEngine* engine, InventoryPolicy* p
 
 RocksInventoryStore::~RocksInventoryStore() = default;
 
-void RocksInventoryStore::SetPolicy(InventoryPolicy* policy) {
-  std::lock_guard<std::mutex> lock(writer_mutex_);
-  policy_ = policy != nullptr ? policy : &default_policy_;
-}
-
 TxnShared RocksInventoryStore::Shared() {
   return TxnShared{engine_, policy_, &cache_, state_cache_entries_max_, &stats_, &stats_mutex_};
 }
@@ -422,7 +417,7 @@ Status RocksInventoryStore::RefreshAlerts(std::string_view barcode) {
   for (const auto& [branch, unused] : *states) {
     Result<StockTxn::Entry*> entry = txn.Touch(barcode, branch);
     if (!entry.ok()) return entry.status();
-    txn.ForceAlertCheck(*entry);
+    txn.MarkDirty(*entry);
   }
   return txn.Commit(/*sync=*/true);
 }

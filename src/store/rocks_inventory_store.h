@@ -37,10 +37,6 @@ class RocksInventoryStore final : public InventoryStore {
                                std::size_t state_cache_entries_max = kStateCacheEntriesMax);
   ~RocksInventoryStore() override;
 
-  // Replaces the policy (the app sets the catalog's once it is open). Not thread-safe with
-  // writes: call before serving.
-  void SetPolicy(InventoryPolicy* policy);
-
   // PositionStore
   Result<domain::Position> Get(std::string_view barcode, std::string_view branch) override;
   Result<std::vector<domain::Position>> ListByBarcode(std::string_view barcode) override;

@@ -100,12 +100,11 @@ class StockTxn {
   // the movements after it).
   Status Record(Entry* entry, const domain::Movement& movement);
 
-  // Marks (reserved / in transit / min stock changed directly by the caller).
+  // Marks `entry` for writing (its reserved / in transit / min stock changed directly, or its
+  // alert must be re-evaluated): Commit writes it and re-evaluates its alert.
   void MarkDirty(Entry* entry) { entry->dirty = true; }
   // The branch sent something now (last seen).
   void MarkSeen(std::string_view branch);
-  // Re-evaluates the alert of `entry` even if nothing else changed.
-  void ForceAlertCheck(Entry* entry) { entry->dirty = true; }
 
   const std::vector<std::unique_ptr<Entry>>& entries() const { return entries_; }
 
