@@ -11,7 +11,11 @@
 # readable, so the probes' read load depends on how fast each kind becomes visible and is not the
 # same for both kinds (measured: with probes every 20th message, sales lost ~7 % to the extra
 # polling their quicker freshness allows). FRESHNESS_EVERY=20 measures freshness as well.
-# Usage: bench/sales_ingest.sh   (env: RUNS=3 CONNS=64 DURATION=10 FRESHNESS_EVERY=0 BUILD=build SERVER_ARGS=...)
+# BASELINE_ESTOQUE=path/to/estoque adds a third run per round: positions on that binary's server
+# (e.g. the core issue's build, to compare with the position ingest it had; the load generator is
+# always this build's), reported as kind "base".
+# Usage: bench/sales_ingest.sh   (env: RUNS=3 CONNS=64 DURATION=10 FRESHNESS_EVERY=0 BUILD=build
+#        SERVER_ARGS=... BASELINE_ESTOQUE=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -35,9 +39,11 @@ wait_drained() {  # returns once the queue is empty; fails after DRAIN_WAIT_S_MA
 }
 field() { sed -nE "s/.* $1=([0-9.]+).*/\1/p" <<<" $2"; }
 
-run_one() {  # run_one KIND: one fresh-server run; appends "kind items/s applied/s ..." to RESULTS
-  local kind=$1
+run_one() {  # run_one KIND [LABEL SERVER_BINARY]: one fresh-server run; appends "label items/s ..." to RESULTS
+  local kind=$1 label=${2:-$1} load_binary=$ESTOQUE
+  [ -z "${3:-}" ] || ESTOQUE=$3
   start_server ${SERVER_ARGS:-}
+  ESTOQUE=$load_binary
   load "$kind" --duration 2 --freshness-every 0 >/dev/null 2>&1   # warm-up
   wait_drained
   local before; before=$(processed_total)
@@ -58,6 +64,7 @@ run_one() {  # run_one KIND: one fresh-server run; appends "kind items/s applied
     "$kind" "$(field items_per_s "$result")" "$applied" "$drain_ms" "$(field latency_ms_p50 "$result")" \
     "$(field latency_ms_p99 "$result")" "$(field freshness_ms_p50 "$result")" \
     "$(field freshness_ms_p99 "$result")" "$(field errors "$result")" "$items" "$processed")
+  line="$label${line#"$kind"}"
   echo "run $round: $line"
   RESULTS+=("$line")
 }
@@ -72,9 +79,12 @@ RESULTS=()
 for round in $(seq 1 "$RUNS"); do
   run_one posicoes
   run_one vendas
+  [ -z "${BASELINE_ESTOQUE:-}" ] || run_one posicoes base "$BASELINE_ESTOQUE"
 done
+KINDS=(posicoes vendas)
+[ -z "${BASELINE_ESTOQUE:-}" ] || KINDS+=(base)
 echo "medians over $RUNS runs each (C=$CONNS, ${DURATION} s):"
-for kind in posicoes vendas; do
+for kind in "${KINDS[@]}"; do
   printf "%-8s" "$kind"
   for key in items_per_s applied_items_per_s drain_ms latency_ms_p50 latency_ms_p99 freshness_ms_p50 freshness_ms_p99; do
     printf " %s=%s" "$key" "$(median "$kind" "$key")"
@@ -84,3 +94,7 @@ done
 ratio=$(awk -v s="$(median vendas applied_items_per_s)" -v p="$(median posicoes applied_items_per_s)" \
   'BEGIN {printf "%.2f", s / p}')
 echo "vendas / posicoes (applied items/s): $ratio"
+if [ -n "${BASELINE_ESTOQUE:-}" ]; then
+  awk -v s="$(median vendas applied_items_per_s)" -v b="$(median base applied_items_per_s)" \
+    'BEGIN {printf "vendas / base posicoes (applied items/s): %.2f\n", s / b}'
+fi

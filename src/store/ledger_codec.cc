@@ -10,6 +10,7 @@ namespace estoque::store {
 namespace {
 
 constexpr uint8_t kLedgerValueVersion = 1;
+constexpr uint8_t kLedgerBranchGroupVersion = 1;
 
 int64_t ReadEventTime(std::string_view bytes) {
   uint64_t value = 0;
@@ -79,11 +80,11 @@ void AssignLedgerBranchKey(const domain::Movement& movement, std::string* out) {
   out->assign(movement.branch);
   out->push_back('\0');
   AppendEventTime(out, movement.event_at_us);
-  out->append(movement.barcode);
-  out->push_back('\0');
   out->append(movement.origin);
   out->push_back('\0');
   out->append(movement.id);
+  out->push_back('\0');
+  out->append(movement.barcode);
 }
 
 std::string LedgerKey(const domain::Movement& movement) {
@@ -123,15 +124,77 @@ Status DecodeLedgerKey(std::string_view key, domain::Movement* out) {
 
 Status DecodeLedgerBranchKey(std::string_view key, domain::Movement* out) {
   std::string_view rest = key;
-  std::string_view branch, barcode, origin;
+  std::string_view branch, origin, id;
   if (!TakeField(&rest, &branch) || !TakeTime(&rest, &out->event_at_us) ||
-      !TakeField(&rest, &barcode) || !TakeField(&rest, &origin)) {
+      !TakeField(&rest, &origin) || !TakeField(&rest, &id)) {
     return Status::Corruption("malformed ledger index key");
   }
-  out->barcode.assign(barcode);
+  out->barcode.assign(rest);
   out->branch.assign(branch);
   out->origin.assign(origin);
-  out->id.assign(rest);
+  out->id.assign(id);
+  return Status::Ok();
+}
+
+bool IsBranchIndexGroupable(const domain::Movement& movement) {
+  return (movement.origin == "venda" || movement.origin == "cancelamento") &&
+         !movement.reference.empty() && movement.id.size() > movement.reference.size() &&
+         movement.id.compare(0, movement.reference.size(), movement.reference) == 0 &&
+         movement.id[movement.reference.size()] == '#';
+}
+
+void BeginLedgerBranchGroup(std::string* value) {
+  value->clear();
+  value->push_back(static_cast<char>(kLedgerBranchGroupVersion));
+}
+
+void AppendLedgerBranchGroupMember(std::string_view id, std::string_view barcode,
+                                   std::string* value) {
+  const std::size_t hash = id.find('#');
+  assert(hash != std::string_view::npos);
+  const std::string_view suffix = id.substr(hash + 1);
+  assert(suffix.size() <= std::numeric_limits<uint8_t>::max() &&
+         barcode.size() <= std::numeric_limits<uint8_t>::max());
+  value->push_back(static_cast<char>(suffix.size()));
+  value->append(suffix);
+  value->push_back(static_cast<char>(barcode.size()));
+  value->append(barcode);
+}
+
+Status DecodeLedgerBranchEntry(std::string_view key, std::string_view value,
+                               std::vector<domain::Movement>* out) {
+  out->resize(1);
+  domain::Movement& first = (*out)[0];
+  Status decoded = DecodeLedgerBranchKey(key, &first);
+  if (!decoded.ok() || value.empty()) return decoded;
+  const std::size_t hash = first.id.find('#');
+  if (static_cast<uint8_t>(value[0]) != kLedgerBranchGroupVersion ||
+      hash == std::string::npos) {
+    return Status::Corruption("malformed ledger index group");
+  }
+  const std::string id_prefix = first.id.substr(0, hash + 1);  // *out may reallocate below
+  std::string_view rest = value.substr(1);
+  auto take = [&rest](std::string_view* field) {
+    if (rest.empty() || rest.size() < 1u + static_cast<uint8_t>(rest[0])) return false;
+    *field = rest.substr(1, static_cast<uint8_t>(rest[0]));
+    rest.remove_prefix(1 + field->size());
+    return true;
+  };
+  std::size_t count = 1;
+  while (!rest.empty()) {
+    std::string_view suffix, barcode;
+    if (!take(&suffix) || !take(&barcode)) return Status::Corruption("malformed ledger index group");
+    if (out->size() <= count) out->emplace_back();
+    domain::Movement& member = (*out)[count++];
+    const domain::Movement& head = (*out)[0];
+    member.branch.assign(head.branch);
+    member.event_at_us = head.event_at_us;
+    member.origin.assign(head.origin);
+    member.id.assign(id_prefix);
+    member.id.append(suffix);
+    member.barcode.assign(barcode);
+  }
+  out->resize(count);
   return Status::Ok();
 }
 

@@ -1,14 +1,21 @@
 // Keys and values of the ledger column families (docs/STORAGE.md):
 //   "ledger"            barcode \0 branch \0 u64be(event_at_us) origin \0 id  -> LedgerValue
-//   "ledger_by_branch"  branch \0 u64be(event_at_us) barcode \0 origin \0 id  -> empty
+//   "ledger_by_branch"  branch \0 u64be(event_at_us) origin \0 id \0 barcode  -> empty | group
 //   "movement_ids"      branch \0 origin \0 id                                -> ledger key
 // So one product-branch's movements are contiguous and ordered by event time (then identity), a
 // branch's movements likewise, and a movement's identity finds its entry.
+//
+// A branch index entry names one movement, or a group: the lines of one sale (or of its
+// cancellation) share branch, time and origin and have ids "<sale>#<n>", so in the index order
+// (time, origin, id, barcode) they are contiguous and nothing else sorts between them. One entry
+// keyed by the first line (by id, then barcode) lists the others in its value, in order: one
+// index write per sale instead of one per line.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "domain/movement.h"
@@ -34,6 +41,20 @@ std::string MovementIdentity(std::string_view origin, std::string_view id);
 // Fill barcode, branch, event_at_us, origin and id of *out. Corruption if malformed.
 [[nodiscard]] Status DecodeLedgerKey(std::string_view key, domain::Movement* out);
 [[nodiscard]] Status DecodeLedgerBranchKey(std::string_view key, domain::Movement* out);
+
+// True for the movements a branch index group may hold: the lines of a sale or of a sale's
+// cancellation (origin "venda" or "cancelamento", id "<reference>#...").
+bool IsBranchIndexGroupable(const domain::Movement& movement);
+// Group value: u8 version | repeated { u8 suffix_len | suffix | u8 barcode_len | barcode }, one
+// per member after the first, in (id, barcode) order; a member's id is the first member's id up
+// to and including its '#', then the suffix. Start with Begin, then Append each later member.
+void BeginLedgerBranchGroup(std::string* value);
+void AppendLedgerBranchGroupMember(std::string_view id, std::string_view barcode,
+                                   std::string* value);
+// The movements (barcode, branch, event_at_us, origin, id) one branch index entry names, in index
+// order, into *out (resized; its elements' strings reused). Corruption if malformed.
+[[nodiscard]] Status DecodeLedgerBranchEntry(std::string_view key, std::string_view value,
+                                             std::vector<domain::Movement>* out);
 
 // Value layout v1: u8 version | u8 kind | u8 reason | i64 quantity_milli | i64 recorded_at_us |
 //   u8 reference_len | reference | u16 name_len | product_name             (little-endian)

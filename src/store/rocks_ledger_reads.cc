@@ -23,24 +23,78 @@ namespace {
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-// Ledger pages are ordered by this tuple, descending.
+// Ledger pages are ordered by this tuple, descending. For one product-branch it is the order of
+// its "ledger" keys (time, origin, id), for one branch that of its "ledger_by_branch" keys (time,
+// origin, id, barcode); the branch then breaks ties between sources of several branches.
 auto OrderOf(const domain::Movement& m) {
-  return std::tie(m.event_at_us, m.barcode, m.branch, m.origin, m.id);
+  return std::tie(m.event_at_us, m.branch, m.origin, m.id, m.barcode);
 }
 
-// One ordered source of ledger keys: a product-branch's range of "ledger", or a branch's range of
-// "ledger_by_branch", walked backwards (newest first).
-struct LedgerSource {
-  std::unique_ptr<rocksdb::Iterator> it;
-  std::string prefix;
-  bool by_branch = false;  // keys of ledger_by_branch (values must be read from "ledger")
-  domain::Movement current;  // decoded key of it's current entry
+// One ordered source of ledger movements: a product-branch's range of "ledger", or a branch's
+// range of "ledger_by_branch" (an entry there may name a group of movements), walked backwards
+// (newest first).
+class LedgerSource {
+ public:
+  LedgerSource(std::unique_ptr<rocksdb::Iterator> it, std::string prefix, std::string branch,
+               bool by_branch)
+      : it_(std::move(it)),
+        prefix_(std::move(prefix)),
+        branch_(std::move(branch)),
+        by_branch_(by_branch) {}
 
-  bool Valid() const { return it->Valid() && ToView(it->key()).starts_with(prefix); }
-  Status Decode() {
-    return by_branch ? DecodeLedgerBranchKey(ToView(it->key()), &current)
-                     : DecodeLedgerKey(ToView(it->key()), &current);
+  const std::string& prefix() const { return prefix_; }
+  const std::string& branch() const { return branch_; }
+  bool by_branch() const { return by_branch_; }
+  rocksdb::Iterator& iterator() { return *it_; }
+  // The movement at the current position (key fields only for by_branch sources).
+  const domain::Movement& current() const { return members_[member_]; }
+  bool Valid() const { return valid_; }
+
+  // Positions at the last key <= target and on the last movement of its entry.
+  Status SeekForPrev(std::string_view target) {
+    it_->SeekForPrev(rocksdb::Slice(target.data(), target.size()));
+    return Load();
   }
+  // Moves to the previous movement.
+  Status Prev() {
+    if (member_ > 0) {
+      --member_;
+      return Status::Ok();
+    }
+    it_->Prev();
+    return Load();
+  }
+
+ private:
+  Status Load() {
+    valid_ = it_->Valid() && ToView(it_->key()).starts_with(prefix_);
+    if (!valid_) {
+      if (!it_->status().ok()) return FromRocks(it_->status(), "scan ledger");
+      return Status::Ok();
+    }
+    Status decoded;
+    if (by_branch_) {
+      decoded = DecodeLedgerBranchEntry(ToView(it_->key()), ToView(it_->value()), &members_);
+    } else {
+      members_.resize(1);
+      decoded = DecodeLedgerKey(ToView(it_->key()), &members_[0]);
+      if (decoded.ok()) decoded = DecodeLedgerValue(ToView(it_->value()), &members_[0]);
+    }
+    if (!decoded.ok()) {
+      valid_ = false;
+      return decoded;
+    }
+    member_ = members_.size() - 1;
+    return Status::Ok();
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string prefix_;
+  std::string branch_;
+  bool by_branch_;
+  bool valid_ = false;
+  std::vector<domain::Movement> members_;  // of the current entry, in key order
+  std::size_t member_ = 0;
 };
 
 // Greatest key of a range that starts with `prefix` and has event time <= at_us.
@@ -49,6 +103,25 @@ std::string UpperKey(const std::string& prefix, int64_t at_us) {
   AppendEventTime(&key, at_us);
   key.append(4, '\xff');  // above every identity (ids and names are UTF-8: never 0xff)
   return key;
+}
+
+// Where a source starts the page after `cursor`: its last key <= the cursor in OrderOf. Sources of
+// other branches at the cursor's time are all before it (smaller branch) or all after it.
+std::string CursorSeekTarget(const LedgerSource& source, const domain::Movement& cursor) {
+  std::string target = source.prefix();
+  AppendEventTime(&target, cursor.event_at_us);
+  if (source.branch() < cursor.branch) {
+    target.append(4, '\xff');  // the whole time group
+  } else if (source.branch() == cursor.branch) {
+    target.append(cursor.origin);
+    target.push_back('\0');
+    target.append(cursor.id);
+    if (source.by_branch()) {
+      target.push_back('\0');
+      target.append(cursor.barcode);
+    }
+  }  // else: just before the time group
+  return target;
 }
 
 }  // namespace
@@ -65,23 +138,22 @@ Result<LedgerPage> RocksInventoryStore::ListLedger(const LedgerQuery& query) {
   }
   // The sources to merge.
   std::vector<LedgerSource> sources;
-  auto add_source = [&](std::string prefix, bool by_branch) {
-    LedgerSource& source = sources.emplace_back();
-    source.prefix = std::move(prefix);
-    source.by_branch = by_branch;
-    source.it.reset(engine_->db()->NewIterator(
-        rocksdb::ReadOptions(), by_branch ? engine_->ledger_by_branch() : engine_->ledger()));
+  auto add_source = [&](std::string prefix, std::string branch, bool by_branch) {
+    sources.emplace_back(std::unique_ptr<rocksdb::Iterator>(engine_->db()->NewIterator(
+                             rocksdb::ReadOptions(),
+                             by_branch ? engine_->ledger_by_branch() : engine_->ledger())),
+                         std::move(prefix), std::move(branch), by_branch);
   };
   if (query.barcode.has_value() && query.branch.has_value()) {
-    add_source(LedgerPrefix(*query.barcode, *query.branch), false);
+    add_source(LedgerPrefix(*query.barcode, *query.branch), *query.branch, false);
   } else if (query.branch.has_value()) {
-    add_source(LedgerBranchPrefix(*query.branch), true);
+    add_source(LedgerBranchPrefix(*query.branch), *query.branch, true);
   } else if (query.barcode.has_value()) {
     Result<std::vector<std::pair<std::string, StockState>>> states =
         GetStockByBarcode(*query.barcode);
     if (!states.ok()) return states.status();
     for (const auto& [branch, unused] : *states) {
-      add_source(LedgerPrefix(*query.barcode, branch), false);
+      add_source(LedgerPrefix(*query.barcode, branch), branch, false);
     }
   } else {
     std::vector<std::string> branches;
@@ -90,46 +162,32 @@ Result<LedgerPage> RocksInventoryStore::ListLedger(const LedgerQuery& query) {
       for (const auto& [branch, unused] : stats_) branches.push_back(branch);
     }
     std::sort(branches.begin(), branches.end());
-    for (const std::string& branch : branches) add_source(LedgerBranchPrefix(branch), true);
+    for (const std::string& branch : branches) add_source(LedgerBranchPrefix(branch), branch, true);
   }
 
   const int64_t until = query.until_us.value_or(INT64_MAX);
   const int64_t since = query.since_us.value_or(0);
-  // Position every source at its newest entry inside the bounds and strictly after the cursor.
+  // Position every source at its newest movement inside the bounds and strictly after the cursor.
   auto in_range = [&](const LedgerSource& source) {
-    return source.current.event_at_us >= since;
+    return source.current().event_at_us >= since;
   };
   auto before_cursor = [&](const LedgerSource& source) {
-    return !cursor.has_value() || OrderOf(source.current) < OrderOf(*cursor);
+    return !cursor.has_value() || OrderOf(source.current()) < OrderOf(*cursor);
   };
   auto compare = [](const LedgerSource* a, const LedgerSource* b) {
-    return OrderOf(a->current) < OrderOf(b->current);
+    return OrderOf(a->current()) < OrderOf(b->current());
   };
   std::priority_queue<LedgerSource*, std::vector<LedgerSource*>, decltype(compare)> heap(compare);
   for (LedgerSource& source : sources) {
+    Status positioned;
     if (cursor.has_value() && cursor->event_at_us <= until) {
-      // The end of the cursor's (time, barcode) group in this source; the loop below steps back
-      // to the first entry after the cursor.
-      std::string start = source.prefix;
-      AppendEventTime(&start, cursor->event_at_us);
-      if (source.by_branch) {
-        start.append(cursor->barcode);
-        start.push_back('\0');
-      }
-      start.append(4, '\xff');
-      source.it->SeekForPrev(ToSlice(start));
+      positioned = source.SeekForPrev(CursorSeekTarget(source, *cursor));
     } else {
-      source.it->SeekForPrev(ToSlice(UpperKey(source.prefix, until)));
+      positioned = source.SeekForPrev(UpperKey(source.prefix(), until));
     }
-    // Step back over what the cursor's page already returned (at most the entries sharing its
-    // time and barcode).
-    while (source.Valid()) {
-      Status decoded = source.Decode();
-      if (!decoded.ok()) return decoded;
-      if (before_cursor(source)) break;
-      source.it->Prev();
-    }
-    if (!source.it->status().ok()) return FromRocks(source.it->status(), "scan ledger");
+    // Step back over what the cursor's page already returned (at most the rest of a group).
+    while (positioned.ok() && source.Valid() && !before_cursor(source)) positioned = source.Prev();
+    if (!positioned.ok()) return positioned;
     if (source.Valid() && in_range(source)) heap.push(&source);
   }
 
@@ -139,22 +197,14 @@ Result<LedgerPage> RocksInventoryStore::ListLedger(const LedgerQuery& query) {
   while (!heap.empty() && page.items.size() < query.limit) {
     LedgerSource* source = heap.top();
     heap.pop();
-    domain::Movement& item = page.items.emplace_back(source->current);
-    if (source->by_branch) {
-      value_keys.push_back(LedgerKey(item));
+    page.items.push_back(source->current());
+    if (source->by_branch()) {
+      value_keys.push_back(LedgerKey(page.items.back()));
       value_slots.push_back(page.items.size() - 1);
-    } else {
-      Status decoded = DecodeLedgerValue(ToView(source->it->value()), &item);
-      if (!decoded.ok()) return decoded;
     }
-    source->it->Prev();
-    if (source->Valid()) {
-      Status decoded = source->Decode();
-      if (!decoded.ok()) return decoded;
-      if (in_range(*source)) heap.push(source);
-    } else if (!source->it->status().ok()) {
-      return FromRocks(source->it->status(), "scan ledger");
-    }
+    Status stepped = source->Prev();
+    if (!stepped.ok()) return stepped;
+    if (source->Valid() && in_range(*source)) heap.push(source);
   }
   if (!heap.empty() && !page.items.empty()) page.next_after = LedgerKey(page.items.back());
   if (!value_keys.empty()) {

@@ -15,13 +15,17 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include "store/format_upgrade.h"
+
 namespace estoque::store {
 namespace {
 
 // The layout this code reads and writes (meta "format_version").
-constexpr std::string_view kFormatVersion = "2";
-// An older layout this code upgrades in place (v2 only adds column families and a value version).
-constexpr std::string_view kFormatVersionUpgradable = "1";
+constexpr std::string_view kFormatVersion = "3";
+// Older layouts this code upgrades in place: v2 only added column families and a value version
+// (nothing to rewrite); v3 changed the ledger_by_branch keys (rebuilt from the ledger).
+constexpr std::string_view kFormatVersionV1 = "1";
+constexpr std::string_view kFormatVersionV2 = "2";
 constexpr std::string_view kFormatVersionKey = "format_version";
 // Bits per key of the bloom filters on the point-lookup column families (~1% false positives).
 constexpr double kBloomBitsPerKey = 10.0;
@@ -246,7 +250,12 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
                                  rocksdb::Slice(kFormatVersionKey.data(), kFormatVersionKey.size()),
                                  &version);
-  if (read.IsNotFound() || (read.ok() && version == kFormatVersionUpgradable)) {
+  const bool upgradable = read.ok() && (version == kFormatVersionV1 || version == kFormatVersionV2);
+  if (read.IsNotFound() || upgradable) {
+    if (upgradable) {
+      Status rebuilt = RebuildLedgerBranchIndex(db, engine->ledger_, engine->ledger_by_branch_);
+      if (!rebuilt.ok()) return rebuilt;
+    }
     rocksdb::WriteOptions write_options;
     write_options.sync = true;
     rocksdb::Status written =

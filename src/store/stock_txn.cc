@@ -230,9 +230,63 @@ Status StockTxn::Record(Entry* entry, const domain::Movement& movement) {
   EncodeLedgerValueTo(movement, &scratch_);
   batch_.Put(shared_.engine->ledger(), ToSlice(key_scratch_), ToSlice(scratch_));
   if (movement.is_count()) counts_written_.insert(key_scratch_);
-  AssignLedgerBranchKey(movement, &key_scratch_);
-  batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(key_scratch_), rocksdb::Slice());
+  if (IsBranchIndexGroupable(movement)) {
+    AddToIndexGroup(movement);
+  } else {
+    AssignLedgerBranchKey(movement, &key_scratch_);
+    batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(key_scratch_), rocksdb::Slice());
+  }
   return Status::Ok();
+}
+
+void StockTxn::AddToIndexGroup(const domain::Movement& movement) {
+  auto same_group = [&movement](const IndexGroup& group) {
+    return group.event_at_us == movement.event_at_us && group.reference == movement.reference &&
+           group.branch == movement.branch && group.origin == movement.origin;
+  };
+  IndexGroup* group = nullptr;
+  if (!index_groups_.empty() && same_group(index_groups_.back())) {
+    group = &index_groups_.back();
+  } else {
+    std::string name = movement.branch;
+    name.push_back('\0');
+    name.append(movement.origin);
+    name.push_back('\0');
+    name.append(movement.reference);
+    name.push_back('\0');
+    name.append(std::to_string(movement.event_at_us));
+    auto [found, inserted] = index_group_of_.try_emplace(std::move(name), index_groups_.size());
+    if (inserted) {
+      IndexGroup& created = index_groups_.emplace_back();
+      created.branch = movement.branch;
+      created.event_at_us = movement.event_at_us;
+      created.origin = movement.origin;
+      created.reference = movement.reference;
+    }
+    group = &index_groups_[found->second];
+  }
+  group->members.emplace_back(movement.id, movement.barcode);
+}
+
+void StockTxn::WriteIndexGroups() {
+  domain::Movement head;
+  for (IndexGroup& group : index_groups_) {
+    std::sort(group.members.begin(), group.members.end());
+    head.branch = group.branch;
+    head.event_at_us = group.event_at_us;
+    head.origin = group.origin;
+    head.id = group.members.front().first;
+    head.barcode = group.members.front().second;
+    AssignLedgerBranchKey(head, &key_scratch_);
+    scratch_.clear();
+    if (group.members.size() > 1) {
+      BeginLedgerBranchGroup(&scratch_);
+      for (std::size_t i = 1; i < group.members.size(); ++i) {
+        AppendLedgerBranchGroupMember(group.members[i].first, group.members[i].second, &scratch_);
+      }
+    }
+    batch_.Put(shared_.engine->ledger_by_branch(), ToSlice(key_scratch_), ToSlice(scratch_));
+  }
 }
 
 void StockTxn::MarkSeen(std::string_view branch) {
@@ -286,6 +340,7 @@ Status StockTxn::Commit(bool sync) {
     EncodeStockStateTo(state, &scratch_);
     batch_.Put(engine->positions(), ToSlice(entry.key), ToSlice(scratch_));
   }
+  WriteIndexGroups();
   for (const auto& [branch, at] : seen_) stats_of(branch).last_seen_at_us = at;
   for (const auto& [branch, stats] : next) {
     batch_.Put(engine->meta(), ToSlice(BranchStatsKey(branch)), EncodeBranchStats(stats));

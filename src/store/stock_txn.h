@@ -113,8 +113,22 @@ class StockTxn {
   Status Commit(bool sync);
 
  private:
+  // The lines of one sale or cancellation recorded by this txn: one branch index entry (see
+  // ledger_codec.h), written by Commit.
+  struct IndexGroup {
+    std::string branch;
+    int64_t event_at_us = 0;
+    std::string origin;
+    std::string reference;
+    std::vector<std::pair<std::string, std::string>> members;  // (id, barcode)
+  };
+
   Entry* Insert(std::string_view barcode, std::string_view branch, std::string key);
   Status SumDeltasAfter(const Entry& entry, int64_t after_us, int64_t* sum);
+  // Adds a groupable movement (IsBranchIndexGroupable) to its group.
+  void AddToIndexGroup(const domain::Movement& movement);
+  // Puts one branch index entry per group.
+  void WriteIndexGroups();
 
   TxnShared shared_;
   int64_t now_us_;
@@ -123,6 +137,10 @@ class StockTxn {
   std::unordered_map<std::string_view, Entry*> by_key_;  // views into Entry::key
   std::unordered_set<std::string> counts_written_;       // ledger keys of counts recorded here
   std::unordered_map<std::string, int64_t> seen_;        // branch -> now, for MarkSeen
+  std::vector<IndexGroup> index_groups_;
+  // branch \0 origin \0 reference \0 time -> index in index_groups_ (a sale's lines usually
+  // arrive one after another: the last group is tried first)
+  std::unordered_map<std::string, std::size_t> index_group_of_;
   std::string scratch_;      // encoded values
   std::string key_scratch_;  // keys being built
 };
