@@ -1,6 +1,9 @@
 #include "api/api_service.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <cmath>
 #include <cassert>
 #include <exception>
 #include <optional>
@@ -12,7 +15,12 @@
 #include <boost/beast/http/verb.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/access.h"
 #include "api/handlers.h"
+#include "auth/audit_log.h"
+#include "auth/key_store.h"
+#include "auth/rate_limiter.h"
+#include "common/clock.h"
 #include "api/http_util.h"
 
 namespace estoque::api {
@@ -21,49 +29,64 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// The route table: every operation of the API, in one place. A pattern segment in braces is a
-// path parameter, named as the field reported when it is malformed.
+// The route table: every operation of the API, in one place, with who may call it (access.h). A
+// pattern segment in braces is a path parameter, named as the field reported when it is
+// malformed; a {filial} parameter is checked against the caller's branches before the handler runs.
 struct Route {
   http::verb method;
   std::string_view pattern;
+  Access access;
   handlers::RouteHandler handler;
 };
 
+using enum Access;
 constexpr std::array kRoutes = {
-    Route{http::verb::get, "/health", handlers::Health},
-    Route{http::verb::post, "/v1/posicoes", handlers::IngestPositions},
-    Route{http::verb::get, "/v1/posicoes", handlers::ListPositions},
-    Route{http::verb::get, "/v1/posicoes/{codigo_barra}", handlers::GetProductStock},
-    Route{http::verb::get, "/v1/posicoes/{codigo_barra}/{filial}", handlers::GetStock},
-    Route{http::verb::put, "/v1/posicoes/{codigo_barra}/{filial}/estoque_minimo",
+    Route{http::verb::get, "/health", kPublic, handlers::Health},
+    Route{http::verb::post, "/v1/posicoes", kIngest, handlers::IngestPositions},
+    Route{http::verb::get, "/v1/posicoes", kRead, handlers::ListPositions},
+    Route{http::verb::get, "/v1/posicoes/{codigo_barra}", kRead, handlers::GetProductStock},
+    Route{http::verb::get, "/v1/posicoes/{codigo_barra}/{filial}", kRead, handlers::GetStock},
+    Route{http::verb::put, "/v1/posicoes/{codigo_barra}/{filial}/estoque_minimo", kAdmin,
           handlers::PutMinStock},
-    Route{http::verb::post, "/v1/vendas", handlers::IngestSale},
-    Route{http::verb::post, "/v1/vendas/{filial}/{venda_id}/cancelamento", handlers::CancelSale},
-    Route{http::verb::post, "/v1/movimentos", handlers::PostMovements},
-    Route{http::verb::get, "/v1/movimentos", handlers::ListMovements},
-    Route{http::verb::post, "/v1/transferencias", handlers::CreateTransfer},
-    Route{http::verb::get, "/v1/transferencias", handlers::ListTransfers},
-    Route{http::verb::get, "/v1/transferencias/{id}", handlers::GetTransfer},
-    Route{http::verb::post, "/v1/transferencias/{id}/envio", handlers::ShipTransfer},
-    Route{http::verb::post, "/v1/transferencias/{id}/recebimento", handlers::ReceiveTransfer},
-    Route{http::verb::post, "/v1/transferencias/{id}/cancelamento", handlers::CancelTransfer},
-    Route{http::verb::post, "/v1/reservas", handlers::CreateReservation},
-    Route{http::verb::get, "/v1/reservas", handlers::ListReservations},
-    Route{http::verb::get, "/v1/reservas/{id}", handlers::GetReservation},
-    Route{http::verb::post, "/v1/reservas/{id}/confirmacao", handlers::ConfirmReservation},
-    Route{http::verb::post, "/v1/reservas/{id}/liberacao", handlers::ReleaseReservation},
-    Route{http::verb::get, "/v1/alertas", handlers::ListAlerts},
-    Route{http::verb::get, "/v1/filiais/{filial}/resumo", handlers::GetBranchSummary},
-    Route{http::verb::post, "/v1/consulta", handlers::Consulta},
-    Route{http::verb::get, "/v1/fila", handlers::QueueStatus},
-    Route{http::verb::get, "/v1/produtos", handlers::SearchCatalogProducts},
-    Route{http::verb::post, "/v1/produtos/lote", handlers::PutCatalogProductBatch},
-    Route{http::verb::put, "/v1/produtos/{codigo_barra}", handlers::PutCatalogProduct},
-    Route{http::verb::get, "/v1/produtos/{codigo_barra}", handlers::GetCatalogProduct},
-    Route{http::verb::delete_, "/v1/produtos/{codigo_barra}", handlers::DeleteCatalogProduct},
-    Route{http::verb::get, "/v1/filiais", handlers::ListCatalogBranches},
-    Route{http::verb::put, "/v1/filiais/{filial}", handlers::PutCatalogBranch},
-    Route{http::verb::get, "/v1/filiais/{filial}", handlers::GetCatalogBranch},
+    Route{http::verb::post, "/v1/vendas", kIngest, handlers::IngestSale},
+    Route{http::verb::post, "/v1/vendas/{filial}/{venda_id}/cancelamento", kIngest,
+          handlers::CancelSale},
+    Route{http::verb::post, "/v1/movimentos", kMovements, handlers::PostMovements},
+    Route{http::verb::get, "/v1/movimentos", kRead, handlers::ListMovements},
+    Route{http::verb::post, "/v1/transferencias", kMovements, handlers::CreateTransfer},
+    Route{http::verb::get, "/v1/transferencias", kRead, handlers::ListTransfers},
+    Route{http::verb::get, "/v1/transferencias/{id}", kRead, handlers::GetTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/envio", kMovements, handlers::ShipTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/recebimento", kMovements,
+          handlers::ReceiveTransfer},
+    Route{http::verb::post, "/v1/transferencias/{id}/cancelamento", kMovements,
+          handlers::CancelTransfer},
+    Route{http::verb::post, "/v1/reservas", kMovements, handlers::CreateReservation},
+    Route{http::verb::get, "/v1/reservas", kRead, handlers::ListReservations},
+    Route{http::verb::get, "/v1/reservas/{id}", kRead, handlers::GetReservation},
+    Route{http::verb::post, "/v1/reservas/{id}/confirmacao", kMovements,
+          handlers::ConfirmReservation},
+    Route{http::verb::post, "/v1/reservas/{id}/liberacao", kMovements,
+          handlers::ReleaseReservation},
+    Route{http::verb::get, "/v1/alertas", kRead, handlers::ListAlerts},
+    Route{http::verb::get, "/v1/filiais/{filial}/resumo", kRead, handlers::GetBranchSummary},
+    Route{http::verb::post, "/v1/consulta", kRead, handlers::Consulta},
+    Route{http::verb::get, "/v1/fila", kRead, handlers::QueueStatus},
+    Route{http::verb::get, "/v1/produtos", kRead, handlers::SearchCatalogProducts},
+    Route{http::verb::post, "/v1/produtos/lote", kAdmin, handlers::PutCatalogProductBatch},
+    Route{http::verb::put, "/v1/produtos/{codigo_barra}", kAdmin, handlers::PutCatalogProduct},
+    Route{http::verb::get, "/v1/produtos/{codigo_barra}", kRead, handlers::GetCatalogProduct},
+    Route{http::verb::delete_, "/v1/produtos/{codigo_barra}", kAdmin,
+          handlers::DeleteCatalogProduct},
+    Route{http::verb::get, "/v1/filiais", kRead, handlers::ListCatalogBranches},
+    Route{http::verb::put, "/v1/filiais/{filial}", kAdmin, handlers::PutCatalogBranch},
+    Route{http::verb::get, "/v1/filiais/{filial}", kRead, handlers::GetCatalogBranch},
+    Route{http::verb::post, "/v1/admin/keys", kAdmin, handlers::CreateKey},
+    Route{http::verb::get, "/v1/admin/keys", kAdmin, handlers::ListKeys},
+    Route{http::verb::get, "/v1/admin/keys/{id}", kAdmin, handlers::GetKey},
+    Route{http::verb::delete_, "/v1/admin/keys/{id}", kAdmin, handlers::RevokeKey},
+    Route{http::verb::post, "/v1/admin/keys/{id}/rotate", kAdmin, handlers::RotateKey},
+    Route{http::verb::get, "/v1/admin/audit", kAdmin, handlers::ListAudit},
 };
 
 bool IsParameter(std::string_view segment) {
@@ -112,9 +135,66 @@ ApiResult<std::vector<std::string>> DecodePathParameters(const PathSegments& pat
   return parameters;
 }
 
+// The token of `request`: the x-api-key header (API Gateway's), else "Authorization: Bearer".
+std::string_view RequestToken(const HttpRequest& request) {
+  auto api_key = request.find("x-api-key");
+  if (api_key != request.end()) return api_key->value();
+  auto authorization = request.find(http::field::authorization);
+  if (authorization == request.end()) return {};
+  std::string_view value = authorization->value();
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size()) return {};
+  for (std::size_t i = 0; i < kBearer.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) !=
+        std::tolower(static_cast<unsigned char>(kBearer[i]))) {
+      return {};
+    }
+  }
+  return value.substr(kBearer.size());
+}
+
+// Wraps `respond` so the response's status is written to the audit log with who asked.
+Responder Audited(Responder respond, auth::AuditLog* audit, const Caller& caller,
+                  const HttpRequest& request, std::string_view path) {
+  auth::AuditEntry entry;
+  entry.at_us = NowUnixMicros();
+  if (caller.key != nullptr) {
+    entry.key_id = caller.key->id;
+    entry.key_name = caller.key->name;
+  }
+  entry.method = std::string(request.method_string());
+  entry.path = std::string(path);
+  return [respond = std::move(respond), audit, entry = std::move(entry)](HttpResponse response) mutable {
+    entry.status = static_cast<int>(response.result_int());
+    audit->Record(std::move(entry));
+    respond(std::move(response));
+  };
+}
+
+ApiError Unauthorized() {
+  return MakeApiError(http::status::unauthorized, "unauthorized", "missing or invalid API key");
+}
+
+ApiError Forbidden(std::string field, std::string reason) {
+  ApiError error = MakeApiError(http::status::forbidden, "forbidden", "this key may not do this");
+  error.details.push_back({std::nullopt, std::move(field), std::move(reason)});
+  return error;
+}
+
 void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& request, Responder& respond) {
+  const ApiSecurity& security = *context.security;
   const SplitTarget target = SplitRequestTarget(request.target());
   const std::optional<PathSegments> segments = SplitPath(target.path);
+  // Authenticates once, when a route needs it (or to answer 404/405 to a known caller only).
+  Caller caller;
+  bool authenticated = security.keys == nullptr;
+  auto authenticate = [&]() -> bool {
+    if (authenticated) return true;
+    caller.key = security.keys->Authenticate(RequestToken(request));
+    authenticated = caller.key != nullptr;
+    return authenticated;
+  };
+
   std::string allowed;  // methods of routes whose path matched
   if (segments) {
     for (const CompiledRoute& compiled : CompiledRoutes()) {
@@ -125,16 +205,60 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
         allowed += http::to_string(route.method);
         continue;
       }
+      if (route.access != kPublic) {
+        if (!authenticate()) {
+          handlers::RespondError(respond, request, Unauthorized());
+          return;
+        }
+        if (caller.key != nullptr && !RoleAllows(caller.key->role, route.access)) {
+          handlers::RespondError(
+              respond, request,
+              Forbidden("role", "a " + std::string(auth::RoleName(caller.key->role)) +
+                                    " key may not call " + std::string(request.method_string()) +
+                                    " " + std::string(compiled.route->pattern)));
+          return;
+        }
+        if (caller.key != nullptr && security.limiter != nullptr) {
+          const auth::RateLimiter::Decision decision =
+              security.limiter->Take(*caller.key, MonotonicMicros());
+          if (!decision.allowed) {
+            ApiError error = MakeApiError(http::status::too_many_requests, "rate_limited",
+                                          "too many requests for this key; retry later");
+            error.retry_after_s = std::max(1, static_cast<int>(std::ceil(decision.retry_after_s)));
+            handlers::RespondError(respond, request, error);
+            return;
+          }
+        }
+      }
       ApiResult<std::vector<std::string>> parameters =
           DecodePathParameters(compiled.pattern, *segments);
       if (!parameters.ok()) {
         handlers::RespondError(respond, request, parameters.error());
         return;
       }
-      handlers::RouteRequest route_request{request, std::move(parameters).value(), target.query};
+      // A {filial} in the path must be one of the caller's branches.
+      for (std::size_t i = 0, p = 0; i < compiled.pattern.size(); ++i) {
+        if (!IsParameter(compiled.pattern[i])) continue;
+        if (compiled.pattern[i] == "{filial}" && !caller.covers(parameters.value()[p])) {
+          handlers::RespondError(respond, request,
+                                 Forbidden("filial", "not one of this key's branches"));
+          return;
+        }
+        ++p;
+      }
+      if (security.audit != nullptr &&
+          (request.method() != http::verb::get || route.access == kAdmin)) {
+        respond = Audited(std::move(respond), security.audit, caller, request, target.path);
+      }
+      handlers::RouteRequest route_request{request, std::move(parameters).value(), target.query,
+                                           caller};
       route.handler(context, route_request, respond);
       return;
     }
+  }
+  if (!authenticate()) {
+    handlers::RespondError(respond, request, Unauthorized());
+    return;
   }
   if (allowed.empty()) {
     handlers::RespondError(respond, request,
@@ -154,13 +278,18 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
 }  // namespace
 
 ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
-                       catalog::Catalog* catalog, ApiConfig config)
-    : store_(store), queue_(queue), catalog_(catalog), config_(std::move(config)) {
+                       catalog::Catalog* catalog, ApiConfig config, ApiSecurity security)
+    : store_(store),
+      queue_(queue),
+      catalog_(catalog),
+      config_(std::move(config)),
+      security_(security) {
   assert(store_ != nullptr && queue_ != nullptr && catalog_ != nullptr);
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_, queue_, catalog_, &config_, &shutting_down_};
+  const handlers::ServiceContext context{store_,   queue_,          catalog_,
+                                        &config_, &shutting_down_, &security_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

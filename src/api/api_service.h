@@ -11,6 +11,12 @@
 #include "queue/message_queue.h"
 #include "store/inventory_store.h"
 
+namespace estoque::auth {
+class AuditLog;
+class KeyStore;
+class RateLimiter;
+}  // namespace estoque::auth
+
 namespace estoque::api {
 
 struct ApiConfig {
@@ -18,12 +24,21 @@ struct ApiConfig {
   bool require_gtin_check_digit = false;  // opt-in: reject barcodes with a bad GTIN check digit
 };
 
+// Who may call (null keys: authentication off, every caller may do anything; used by tests of the
+// handlers and by `--auth off`), throttling (null: none) and the audit log (null: none). All must
+// outlive the service.
+struct ApiSecurity {
+  auth::KeyStore* keys = nullptr;
+  auth::RateLimiter* limiter = nullptr;
+  auth::AuditLog* audit = nullptr;
+};
+
 // Thread-safe: Handle may run concurrently on every I/O thread.
 class ApiService {
  public:
   // `store`, `queue` and `catalog` must outlive the service.
   ApiService(store::InventoryStore* store, queue::MessageQueue* queue, catalog::Catalog* catalog,
-             ApiConfig config);
+             ApiConfig config, ApiSecurity security = {});
 
   // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
   // committer thread for accepted writes).
@@ -37,6 +52,7 @@ class ApiService {
   queue::MessageQueue* queue_;
   catalog::Catalog* catalog_;
   ApiConfig config_;
+  ApiSecurity security_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/access.h"
 #include "api/api_error.h"
 #include "api/api_service.h"
 #include "api/http_types.h"
@@ -21,6 +22,7 @@ struct ServiceContext {
   catalog::Catalog* catalog;
   const ApiConfig* config;
   const std::atomic<bool>* shutting_down;
+  const ApiSecurity* security;
 };
 
 // One routed request.
@@ -28,6 +30,7 @@ struct RouteRequest {
   HttpRequest& http;                     // handlers may take its body
   std::vector<std::string> path_params;  // percent-decoded, in the route pattern's order
   std::string_view query;                // raw query string (points into http.target())
+  const Caller& caller;                  // who asks (branch scope: caller.covers)
 };
 
 using RouteHandler = void (*)(const ServiceContext& context, RouteRequest& request,
@@ -107,5 +110,20 @@ void PutCatalogBranch(const ServiceContext& context, RouteRequest& request, Resp
 void GetCatalogBranch(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/filiais
 void ListCatalogBranches(const ServiceContext& context, RouteRequest& request, Responder& respond);
+
+// Key management and audit (admin_handlers.cc).
+// POST /v1/admin/keys {"role","filiais","nome","limite"?}: 201 {"id","key",...} (the only time
+// the token is shown).
+void CreateKey(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/admin/keys: every key, without tokens.
+void ListKeys(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/admin/keys/{id}
+void GetKey(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// DELETE /v1/admin/keys/{id}: revoked at once.
+void RevokeKey(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/admin/keys/{id}/rotate: 200 {"id","key",...}: a new token; the old one stops.
+void RotateKey(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /v1/admin/audit?chave=&desde=&ate=&limit=&cursor= (newest first).
+void ListAudit(const ServiceContext& context, RouteRequest& request, Responder& respond);
 
 }  // namespace estoque::api::handlers

@@ -112,6 +112,14 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &option_names, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
   AddServeOption(serve, &option_names, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
                  "On SIGTERM, how long in-flight work may take");
+  AddServeOption(serve, &option_names, "auth", &serve_config.auth,
+                 "on: every request but GET /health needs an API key; off: none (loopback only)");
+  AddServeOption(serve, &option_names, "rate-limit-rps", &serve_config.rate_limit_rps,
+                 "Requests per second per key (0: no throttling)");
+  AddServeOption(serve, &option_names, "rate-limit-burst", &serve_config.rate_limit_burst,
+                 "Requests a key may make at once");
+  AddServeOption(serve, &option_names, "rate-limit-roles", &serve_config.rate_limit_roles,
+                 "Per-role overrides, ROLE=RPS:BURST,... (e.g. pdv=50:100)");
 
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");
@@ -138,6 +146,7 @@ int RunCli(int argc, char** argv) {
   load->add_option("--threads", load_options.threads, "Client threads")->capture_default_str();
   load->add_flag("--sequential-keys", load_options.sequential_keys,
                  "Write keys (product, branch) in order instead of at random (preloading)");
+  load->add_option("--key", load_options.api_key, "API key (x-api-key) [env ESTOQUE_API_KEY]");
   load->add_option("--progress", load_options.progress_interval_s, "Progress line period in s (0: none)")->capture_default_str();
 
   cli::ImportProductsOptions import_options;
@@ -147,6 +156,8 @@ int RunCli(int argc, char** argv) {
       "produtos", "Import a product file (JSON array or CSV with a header row) into the catalog");
   import_products->add_option("FILE", import_options.file, "The file (.json or .csv)")->required();
   import_products->add_option("--server", import_options.server, "Server base URL")->capture_default_str();
+  import_products->add_option("--key", import_options.api_key,
+                              "API key (x-api-key; an admin key) [env ESTOQUE_API_KEY]");
   import_products->add_option("--batch", import_options.batch_items, "Products per request")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, limits::kCatalogBatchItemsMax));
@@ -160,6 +171,9 @@ int RunCli(int argc, char** argv) {
   }
 
   if (serve->parsed()) return RunServe(serve_config);
+  const char* env_key = std::getenv("ESTOQUE_API_KEY");
+  if (load_options.api_key.empty() && env_key != nullptr) load_options.api_key = env_key;
+  if (import_options.api_key.empty() && env_key != nullptr) import_options.api_key = env_key;
   if (import_products->parsed()) {
     return cli::RunImportProducts(import_options, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
   }

@@ -4,12 +4,20 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "api/api_service.h"
 #include "api/http_server.h"
+#include "auth/audit_log.h"
+#include "auth/key_store.h"
+#include "auth/rate_limiter.h"
 #include "catalog/rocks_catalog.h"
 #include "common/clock.h"
 #include "queue/embedded_queue.h"
@@ -41,6 +49,44 @@ void DrainQueue(const queue::MessageQueue& queue, std::chrono::milliseconds budg
   while (queue.Stats().depth_messages > 0 && MonotonicMicros() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+// On a data directory without keys: the admin key from ESTOQUE_BOOTSTRAP_ADMIN_KEY, or a new one
+// printed once on stdout. Returns false (after logging) on failure.
+bool BootstrapAdminKey(auth::KeyStore& keys, const std::string& base_url) {
+  if (keys.size() != 0) return true;
+  auth::NewKey admin;
+  admin.role = auth::Role::kAdmin;
+  admin.name = "bootstrap admin";
+  const char* chosen = std::getenv("ESTOQUE_BOOTSTRAP_ADMIN_KEY");
+  if (chosen != nullptr && *chosen != '\0') {
+    Result<auth::IssuedKey> issued = keys.CreateWithToken(std::move(admin), chosen);
+    if (!issued.ok()) {
+      Fail(issued.status(), "ESTOQUE_BOOTSTRAP_ADMIN_KEY");
+      return false;
+    }
+    spdlog::info("first start: admin key {} registered from ESTOQUE_BOOTSTRAP_ADMIN_KEY",
+                 issued->record.id);
+    return true;
+  }
+  Result<auth::IssuedKey> issued = keys.Create(std::move(admin));
+  if (!issued.ok()) {
+    Fail(issued.status(), "creating the first admin key");
+    return false;
+  }
+  std::printf(
+      "\n"
+      "estoque: first start, so an admin API key was created. It is shown only this once:\n\n"
+      "    %s\n\n"
+      "Keep it safe (only its hash is stored). Use it as a header:\n"
+      "    curl -H 'x-api-key: %s' %s/v1/fila\n"
+      "and create scoped keys for registers and readers with it:\n"
+      "    curl -H 'x-api-key: %s' -H 'Content-Type: application/json' \\\n"
+      "      -d '{\"role\":\"pdv\",\"filiais\":[\"1001\"],\"nome\":\"PDV 1001\"}' %s/v1/admin/keys\n\n",
+      issued->token.c_str(), issued->token.c_str(), base_url.c_str(), issued->token.c_str(),
+      base_url.c_str());
+  std::fflush(stdout);
+  return true;
 }
 
 }  // namespace
@@ -88,8 +134,37 @@ int RunServe(const ServeConfig& config) {
   worker.Start();
   ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
+  // Security: keys (unless --auth off), throttling, audit.
+  std::unique_ptr<auth::RocksKeyStore> keys;
+  if (config.auth == "on") {
+    auto opened = auth::RocksKeyStore::Open(engine->get());
+    if (!opened.ok()) return Fail(opened.status(), "loading the API keys");
+    keys = std::move(*opened);
+    const std::string base_url = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) +
+                                 ":" + std::to_string(port);
+    if (!BootstrapAdminKey(*keys, base_url)) return 1;
+  } else {
+    spdlog::warn("authentication is OFF (--auth off): anyone who reaches {} may do anything",
+                 config.listen);
+  }
+  auth::RateLimits rate_limits;
+  rate_limits.default_limit = {config.rate_limit_rps, config.rate_limit_burst};
+  std::vector<std::pair<std::string, std::pair<double, double>>> role_limits;
+  (void)ParseRoleRateLimits(config.rate_limit_roles, &role_limits);  // validated above
+  for (const auto& [role, limit] : role_limits) {
+    rate_limits.by_role[static_cast<std::size_t>(*auth::ParseRole(role))] =
+        auth::RateOverride{limit.first, limit.second};
+  }
+  auth::RateLimiter limiter(rate_limits);
+  auto audit = auth::AuditLog::Open(engine->get());
+  if (!audit.ok()) return Fail(audit.status(), "opening the audit log");
+  api::ApiSecurity security;
+  security.keys = keys.get();
+  security.limiter = config.rate_limit_rps > 0 ? &limiter : nullptr;
+  security.audit = audit->get();
+
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
-  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config);
+  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config, security);
 
   api::HttpServerOptions http_options;
   http_options.host = host;

@@ -1,5 +1,7 @@
 #include "app/serve_config.h"
 
+#include <cstdlib>
+
 #include <charconv>
 
 #include "domain/timestamp.h"
@@ -53,6 +55,53 @@ Status ValidateServeConfig(const ServeConfig& config) {
   }
   if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
   if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
+  if (config.auth != "on" && config.auth != "off") return Status::InvalidArgument("auth: must be on or off");
+  if (config.auth == "off") {
+    std::string host;
+    uint16_t port = 0;
+    if (SplitHostPort(config.listen, &host, &port).ok() && host != "127.0.0.1" && host != "::1") {
+      return Status::InvalidArgument(
+          "auth: off is only allowed on a loopback address (listen 127.0.0.1:PORT)");
+    }
+  }
+  if (!(config.rate_limit_rps >= 0 && config.rate_limit_rps <= 1e9)) {
+    return Status::InvalidArgument("rate-limit-rps: must be 0 (no throttling) .. 1e9");
+  }
+  if (!(config.rate_limit_burst >= 1 && config.rate_limit_burst <= 1e9)) {
+    return Status::InvalidArgument("rate-limit-burst: must be 1 .. 1e9");
+  }
+  std::vector<std::pair<std::string, std::pair<double, double>>> roles;
+  return ParseRoleRateLimits(config.rate_limit_roles, &roles);
+}
+
+Status ParseRoleRateLimits(const std::string& text,
+                           std::vector<std::pair<std::string, std::pair<double, double>>>* out) {
+  out->clear();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string part = text.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    const std::size_t equals = part.find('=');
+    const std::size_t colon = part.find(':', equals == std::string::npos ? 0 : equals);
+    auto fail = [&part] {
+      return Status::InvalidArgument("rate-limit-roles: '" + part +
+                                     "' must be ROLE=RPS:BURST (e.g. pdv=50:100)");
+    };
+    if (equals == std::string::npos || colon == std::string::npos) return fail();
+    const std::string role = part.substr(0, equals);
+    if (role != "admin" && role != "pdv" && role != "leitura" && role != "integracao") return fail();
+    char* rest = nullptr;
+    const std::string rps_text = part.substr(equals + 1, colon - equals - 1);
+    const std::string burst_text = part.substr(colon + 1);
+    const double rps = std::strtod(rps_text.c_str(), &rest);
+    if (rps_text.empty() || *rest != '\0' || !(rps > 0 && rps <= 1e9)) return fail();
+    const double burst = std::strtod(burst_text.c_str(), &rest);
+    if (burst_text.empty() || *rest != '\0' || !(burst >= 1 && burst <= 1e9)) return fail();
+    out->emplace_back(role, std::make_pair(rps, burst));
+  }
   return Status::Ok();
 }
 

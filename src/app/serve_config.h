@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/limits.h"
 #include "common/result.h"
@@ -27,7 +29,15 @@ struct ServeConfig {
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
   std::string log_level = "info";          // trace, debug, info, warn, error, off
   int64_t shutdown_drain_ms = 10'000;      // SIGTERM: how long in-flight work may take
+  std::string auth = "on";                 // "off": no API keys (only on a loopback address)
+  double rate_limit_rps = 1000;            // per key, default for every role (0: no throttling)
+  double rate_limit_burst = 2000;          // per key: requests allowed at once
+  std::string rate_limit_roles;            // overrides per role: "pdv=50:100,leitura=500:1000"
 };
+
+// Parses rate_limit_roles ("role=rps:burst,..."); InvalidArgument naming the bad part.
+Status ParseRoleRateLimits(const std::string& text,
+                           std::vector<std::pair<std::string, std::pair<double, double>>>* out);
 
 // "host:port" -> parts. InvalidArgument if malformed or the port is not 0..65535.
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);

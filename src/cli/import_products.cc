@@ -124,6 +124,7 @@ int RunImportProducts(const ImportProductsOptions& options, std::ostream& out,
   const int64_t started_us = MonotonicMicros();
   HttpClientOptions client_options;
   client_options.url = *url;
+  if (!options.api_key.empty()) client_options.headers.emplace_back("x-api-key", options.api_key);
   BlockingHttpClient client(std::move(client_options));
   ProgressBar bar(progress, progress_is_terminal, rows->size(), "products");
   bar.Update(0);

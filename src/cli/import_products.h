@@ -19,7 +19,7 @@ struct ImportProductsOptions {
   // Requests answered 503 (queue full, shutting down) are sent again after their Retry-After, at
   // most this many times each; then the import fails.
   int unavailable_retries_max = 5;
-  // (Issue 4: the API key option adds its header to HttpClientOptions::headers here.)
+  std::string api_key;  // sent as x-api-key ("" = none)
 };
 
 // Reads and checks the whole file first (nothing is sent if a row is invalid), then sends it in

@@ -36,6 +36,7 @@ class ProbeConnection {
     request_.version(11);
     request_.set(http::field::host, prober_.host_header_);
     request_.set(http::field::user_agent, "estoque-load-probe");
+    if (!prober_.api_key_.empty()) request_.set("x-api-key", prober_.api_key_);
     request_.keep_alive(true);
   }
 
@@ -118,10 +119,11 @@ class ProbeConnection {
 };
 
 FreshnessProber::FreshnessProber(boost::asio::ip::tcp::resolver::results_type endpoints,
-                                 std::string host_header, ErrorLog* errors)
+                                 std::string host_header, std::string api_key, ErrorLog* errors)
     : work_(boost::asio::make_work_guard(io_)),
       endpoints_(std::move(endpoints)),
       host_header_(std::move(host_header)),
+      api_key_(std::move(api_key)),
       error_log_(*errors) {}
 
 FreshnessProber::~FreshnessProber() {

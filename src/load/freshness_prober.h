@@ -51,7 +51,7 @@ class FreshnessProber {
  public:
   // `endpoints`, `host_header` and `errors` must outlive the prober.
   FreshnessProber(boost::asio::ip::tcp::resolver::results_type endpoints, std::string host_header,
-                  ErrorLog* errors);
+                  std::string api_key, ErrorLog* errors);
   ~FreshnessProber();
 
   // Starts the prober's thread.
@@ -81,6 +81,7 @@ class FreshnessProber {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   const boost::asio::ip::tcp::resolver::results_type endpoints_;
   const std::string host_header_;
+  const std::string api_key_;  // x-api-key of every probe ("" = none)
   ErrorLog& error_log_;
   std::thread thread_;
 

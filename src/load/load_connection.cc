@@ -59,6 +59,7 @@ LoadConnection::LoadConnection(boost::asio::io_context& io, RunContext* run,
   request_.set(http::field::host, run_.host_header);
   request_.set(http::field::content_type, "application/json");
   request_.set(http::field::user_agent, "estoque-load");
+  if (!run_.options.api_key.empty()) request_.set("x-api-key", run_.options.api_key);
   request_.keep_alive(true);
 }
 

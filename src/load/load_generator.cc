@@ -156,7 +156,8 @@ Result<LoadReport> RunLoad(const LoadOptions& options, std::ostream& progress) {
                  progress);
   std::unique_ptr<FreshnessProber> prober;
   if (options.freshness_sample_every != 0) {
-    prober = std::make_unique<FreshnessProber>(endpoints, url->host_header, &run.error_log);
+    prober = std::make_unique<FreshnessProber>(endpoints, url->host_header, options.api_key,
+                                               &run.error_log);
     run.prober = prober.get();
     prober->Start();
   }

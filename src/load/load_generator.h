@@ -46,6 +46,7 @@ struct LoadOptions {
   // products x branches items write every key once (to preload a store for read benchmarks).
   // Positions only.
   bool sequential_keys = false;
+  std::string api_key;               // sent as x-api-key on every request ("" = none)
 };
 
 struct LoadReport {

@@ -219,6 +219,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
       {"reservations", FamilyOptions(options, cache, Access::kScans, hot)},
       {"reservation_expiry", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
       {"alerts", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+      {"api_keys", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+      {"audit", FamilyOptions(options, cache, Access::kScans, hot)},
   };
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -245,6 +247,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   engine->reservations_ = handles[12];
   engine->reservation_expiry_ = handles[13];
   engine->alerts_ = handles[14];
+  engine->api_keys_ = handles[15];
+  engine->audit_ = handles[16];
 
   std::string version;
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
@@ -276,7 +280,7 @@ std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
   return {meta_,      positions_,        positions_by_branch_, queue_,
           products_,  branches_,         ledger_,              ledger_by_branch_,
           movement_ids_, sales_,         transfers_,           reservations_,
-          reservation_expiry_, alerts_};
+          reservation_expiry_, alerts_,       api_keys_,            audit_};
 }
 
 RocksEngine::~RocksEngine() {

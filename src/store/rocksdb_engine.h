@@ -19,6 +19,8 @@
 //   "transfers", "reservations"        their records by id
 //   "reservation_expiry"               keys only: active reservations by expiry time
 //   "alerts"                           the current low/negative-stock alerts by branch
+//   "api_keys"                         API keys by id (auth/key_codec.h): hashes, never tokens
+//   "audit"                            who wrote what, by time (auth/audit_log.h)
 #pragma once
 
 #include <cstddef>
@@ -81,6 +83,8 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* reservations() const { return reservations_; }
   rocksdb::ColumnFamilyHandle* reservation_expiry() const { return reservation_expiry_; }
   rocksdb::ColumnFamilyHandle* alerts() const { return alerts_; }
+  rocksdb::ColumnFamilyHandle* api_keys() const { return api_keys_; }
+  rocksdb::ColumnFamilyHandle* audit() const { return audit_; }
   // Every family but "default", in a fixed order (for flushes, checkpoints, tests).
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   const EngineOptions& options() const { return options_; }
@@ -104,6 +108,8 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* reservations_ = nullptr;
   rocksdb::ColumnFamilyHandle* reservation_expiry_ = nullptr;
   rocksdb::ColumnFamilyHandle* alerts_ = nullptr;
+  rocksdb::ColumnFamilyHandle* api_keys_ = nullptr;
+  rocksdb::ColumnFamilyHandle* audit_ = nullptr;
 };
 
 // Maps a RocksDB status to ours (IOError/Busy/TryAgain -> Unavailable, Corruption -> Corruption,

@@ -13,6 +13,8 @@
 
 extern char** environ;
 
+#include "e2e/support/test_keys.h"
+
 namespace estoque::e2e {
 
 namespace {
@@ -38,6 +40,7 @@ CommandResult RunEstoque(const std::vector<std::string>& args, std::chrono::mill
     std::string entry = *e;
     if (entry.rfind("ESTOQUE_", 0) != 0) env_strings.push_back(entry);
   }
+  env_strings.push_back(std::string("ESTOQUE_API_KEY=") + kTestAdminKey);  // --key overrides it
 
   CommandResult result;
   const pid_t pid = fork();

@@ -14,7 +14,8 @@ struct CommandResult {
   std::string err;     // stderr
 };
 
-// Runs `estoque <args...>` with a clean ESTOQUE_* environment and stdin closed, waiting up to
+// Runs `estoque <args...>` with a clean ESTOQUE_* environment (but ESTOQUE_API_KEY set to
+// kTestAdminKey) and stdin closed, waiting up to
 // `timeout` (then SIGKILL).
 CommandResult RunEstoque(const std::vector<std::string>& args,
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 
 namespace estoque::e2e {
 namespace asio = boost::asio;
@@ -71,7 +72,8 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(uint16_t port) : impl_(std::make_unique<Impl>(port)) {}
+HttpClient::HttpClient(uint16_t port, std::string api_key)
+    : impl_(std::make_unique<Impl>(port)), api_key_(std::move(api_key)) {}
 HttpClient::~HttpClient() = default;
 
 HttpResult HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
@@ -79,7 +81,12 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   req.keep_alive(true);
-  for (const auto& [name, value] : headers) req.set(name, value);
+  bool has_credentials = false;
+  for (const auto& [name, value] : headers) {
+    req.set(name, value);
+    if (boost::iequals(name, "x-api-key") || boost::iequals(name, "authorization")) has_credentials = true;
+  }
+  if (!has_credentials && !api_key_.empty()) req.set("x-api-key", api_key_);
   if (!body.empty() || method == "POST") {
     req.body() = body;
     req.prepare_payload();

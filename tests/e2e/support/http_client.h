@@ -8,6 +8,8 @@
 
 #include <boost/json/value.hpp>
 
+#include "e2e/support/test_keys.h"
+
 namespace estoque::e2e {
 
 struct HttpResult {
@@ -20,7 +22,9 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port);
+  // Sends `api_key` as x-api-key on every request (kTestAdminKey by default; "" sends none)
+  // unless a request sets x-api-key or Authorization itself.
+  explicit HttpClient(uint16_t port, std::string api_key = kTestAdminKey);
   ~HttpClient();
 
   // Sends one request on the kept-alive connection (reconnecting if the server closed it).
@@ -28,12 +32,16 @@ class HttpClient {
                      const std::map<std::string, std::string>& headers = {{"Content-Type", "application/json"}});
   HttpResult Get(const std::string& target) { return Request("GET", target); }
   HttpResult Post(const std::string& target, const std::string& body) { return Request("POST", target, body); }
-  // Writes raw bytes on a fresh connection and returns the parsed response (or status 0).
+  // Writes raw bytes on a fresh connection and returns the parsed response (or status 0). The
+  // bytes are sent as given: no key is added.
   HttpResult Raw(const std::string& bytes);
+  void set_api_key(std::string api_key) { api_key_ = std::move(api_key); }
+  const std::string& api_key() const { return api_key_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::string api_key_;
 };
 
 }  // namespace estoque::e2e

@@ -14,6 +14,8 @@
 
 extern char** environ;
 
+#include "e2e/support/test_keys.h"
+
 namespace estoque::e2e {
 namespace fs = std::filesystem;
 
@@ -48,6 +50,9 @@ bool ServerProcess::Start(std::chrono::milliseconds timeout) {
     env_strings.push_back(entry);
   }
   for (const auto& [key, value] : env_) env_strings.push_back(key + "=" + value);
+  if (env_.count("ESTOQUE_BOOTSTRAP_ADMIN_KEY") == 0) {
+    env_strings.push_back(std::string("ESTOQUE_BOOTSTRAP_ADMIN_KEY=") + kTestAdminKey);
+  }
 
   const size_t offset = output().size();  // restarts append to the same log
   const pid_t pid = fork();

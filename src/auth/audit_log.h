@@ -1,0 +1,70 @@
+// AuditLog: who wrote what. One entry per write request and per admin action (the key's id and
+// name, method, path, status, time), kept in the engine's "audit" column family, newest first on
+// reads. Record() never blocks a request: entries are written in batches by a background thread
+// within kFlushInterval (to the WAL; the next fsync'ed write of any request makes them durable).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "store/rocksdb_engine.h"
+
+namespace estoque::auth {
+
+struct AuditEntry {
+  int64_t at_us = 0;
+  std::string key_id;    // "" when authentication is off
+  std::string key_name;
+  std::string method;
+  std::string path;      // without the query string
+  int status = 0;        // the HTTP status answered
+  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+struct AuditQuery {
+  std::optional<std::string> key_id;
+  std::optional<int64_t> since_us, until_us;
+  std::size_t limit = 100;
+  std::optional<std::string> after;  // cursor: the last entry's stored key
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> items;
+  std::optional<std::string> next_after;
+};
+
+class AuditLog {
+ public:
+  static Result<std::unique_ptr<AuditLog>> Open(store::RocksEngine* engine);
+  ~AuditLog();  // writes what is pending, stops the thread
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  void Record(AuditEntry entry);
+  // Writes everything recorded so far (tests, shutdown).
+  Status Flush();
+  Result<AuditPage> List(const AuditQuery& query) const;
+
+ private:
+  explicit AuditLog(store::RocksEngine* engine) : engine_(engine) {}
+  void Run();
+  Status WriteBatch(std::vector<AuditEntry>* entries);
+
+  store::RocksEngine* engine_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<AuditEntry> pending_;
+  bool stopping_ = false;
+  uint64_t next_seq_ = 0;   // tie-break of entries at the same microsecond (guarded by write_mutex_)
+  std::mutex write_mutex_;
+  std::thread thread_;
+};
+
+}  // namespace estoque::auth
