@@ -19,7 +19,7 @@ rate=$(sed -E 's/.*items_per_s=([0-9.]+).*/\1/' <<<"$max")
 target=$(awk -v r="$rate" 'BEGIN {printf "%d", r * 0.8}')
 fresh=$("$ESTOQUE" load --kind "$KIND" --url "$URL" --catalog "$CATALOG" --branches 2 --batch 35 --connections "$CONNS" \
   --duration "$DURATION" --rate "$target" --progress 0 2>/dev/null | grep '^RESULT')
-depth=$(curl -s "$URL/v1/fila")
+depth=$(curl -s -H "$AUTH_HEADER" "$URL/v1/fila")
 echo "kind:       $KIND"
 echo "max:        $max"
 echo "at 80% ($target items/s): $fresh"

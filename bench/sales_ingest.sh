@@ -28,7 +28,7 @@ load() {  # load KIND [extra load args...]
   "$ESTOQUE" load --kind "$kind" --url "$URL" --catalog "$CATALOG" --branches 2 --batch 35 \
     --connections "$CONNS" --progress 0 "$@"
 }
-queue_field() { curl -s "$URL/v1/fila" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
+queue_field() { curl -s -H "$AUTH_HEADER" "$URL/v1/fila" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 processed_total() { echo $(( $(queue_field aplicadas) + $(queue_field descartadas_mais_antigas) )); }
 wait_drained() {  # returns once the queue is empty; fails after DRAIN_WAIT_S_MAX
   local deadline=$(( $(date +%s) + DRAIN_WAIT_S_MAX ))
