@@ -1,4 +1,5 @@
 // Key management and the audit log (admin only; the route table enforces the role).
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -12,11 +13,61 @@
 #include "api/request_checks.h"
 #include "auth/audit_log.h"
 #include "auth/key_store.h"
+#include "domain/product_name.h"
 
 namespace estoque::api::handlers {
 namespace {
 
 namespace http = boost::beast::http;
+
+// Key ids are "k_" + hex; anything else in {id} cannot name a key. Checked before the store so an
+// error message never echoes arbitrary path bytes (which need not be UTF-8) into JSON.
+constexpr std::size_t kKeyIdCharsMax = 64;
+bool IsKeyIdText(std::string_view id) {
+  return !id.empty() && id.size() <= kKeyIdCharsMax &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+         });
+}
+
+bool CheckKeyId(RouteRequest& request, Responder& respond) {
+  if (IsKeyIdText(request.path_params[0])) return true;
+  RespondError(respond, request.http,
+               MakeApiError(http::status::not_found, "not_found", "no such API key"));
+  return false;
+}
+
+// A request path as stored in the audit log, made safe for JSON: bytes outside printable ASCII
+// (raw non-ASCII, which need not be valid UTF-8, and control characters) are percent-encoded, as
+// they would be in a well-formed URI.
+std::string AuditPath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte > 0x20 && byte < 0x7f) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
+// Stored text that should be UTF-8 (key names, checked since keys are validated): if it is not,
+// its non-ASCII bytes are shown as '?' rather than breaking the JSON.
+std::string Utf8OrMasked(std::string_view text) {
+  std::string out(text);
+  if (domain::CountUtf8CodePoints(text) >= 0) return out;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
+  return out;
+}
 
 // The key as listed (never its token or hash).
 void WriteKey(JsonWriter& writer, const auth::ApiKeyRecord& key, const domain::TimeZone& zone,
@@ -35,7 +86,7 @@ void WriteKey(JsonWriter& writer, const auth::ApiKeyRecord& key, const domain::T
   for (const std::string& branch : key.branches) writer.String(branch);
   writer.EndArray();
   writer.Key("nome");
-  writer.String(key.name);
+  writer.String(Utf8OrMasked(key.name));
   writer.Key("ativa");
   writer.Bool(key.active());
   writer.Key("criada_em");
@@ -200,7 +251,7 @@ void ListKeys(const ServiceContext& context, RouteRequest& request, Responder& r
 }
 
 void GetKey(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  if (!CheckKeysEnabled(context, request, respond)) return;
+  if (!CheckKeysEnabled(context, request, respond) || !CheckKeyId(request, respond)) return;
   Result<auth::ApiKeyRecord> key = context.security->keys->Get(request.path_params[0]);
   if (!key.ok()) {
     RespondError(respond, request.http, KeyStoreError(key.status()));
@@ -210,7 +261,7 @@ void GetKey(const ServiceContext& context, RouteRequest& request, Responder& res
 }
 
 void RevokeKey(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  if (!CheckKeysEnabled(context, request, respond) ||
+  if (!CheckKeysEnabled(context, request, respond) || !CheckKeyId(request, respond) ||
       !CheckAcceptingWrites(context, request, respond)) {
     return;
   }
@@ -223,7 +274,7 @@ void RevokeKey(const ServiceContext& context, RouteRequest& request, Responder& 
 }
 
 void RotateKey(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  if (!CheckKeysEnabled(context, request, respond) ||
+  if (!CheckKeysEnabled(context, request, respond) || !CheckKeyId(request, respond) ||
       !CheckAcceptingWrites(context, request, respond)) {
     return;
   }
@@ -278,11 +329,11 @@ void ListAudit(const ServiceContext& context, RouteRequest& request, Responder& 
     writer.Key("chave");
     writer.String(entry.key_id);
     writer.Key("nome");
-    writer.String(entry.key_name);
+    writer.String(Utf8OrMasked(entry.key_name));
     writer.Key("metodo");
-    writer.String(entry.method);
+    writer.String(AuditPath(entry.method));
     writer.Key("caminho");
-    writer.String(entry.path);
+    writer.String(AuditPath(entry.path));
     writer.Key("status");
     writer.Int(entry.status);
     writer.EndObject();

@@ -14,6 +14,7 @@
 #include "app/serve.h"
 #include "app/serve_config.h"
 #include "cli/import_products.h"
+#include "cli/keys_command.h"
 #include "load/load_generator.h"
 
 namespace estoque::app {
@@ -75,6 +76,50 @@ std::vector<std::string> WithConfigAndEnvironment(int argc, char** argv,
   }
   args.insert(args.begin() + 1, injected.begin(), injected.end());
   return args;
+}
+
+// `estoque keys create|list|revoke|rotate` (cli/keys_command.h): sets *action to the one parsed.
+void AddKeysCommand(CLI::App* app, cli::KeysOptions* options, cli::KeysAction* action) {
+  CLI::App* keys = app->add_subcommand(
+      "keys", "Manage API keys: of a running server (--server URL --key ADMIN_KEY) or of a stopped "
+              "server's data directory (--data DIR)");
+  keys->require_subcommand(1);
+  auto add_mode_options = [options](CLI::App* command) {
+    CLI::Option* server = command->add_option(
+        "--server", options->server, "Base URL of a running server (uses its admin endpoints)");
+    command->add_option("--key", options->api_key, "Admin API key for --server [env ESTOQUE_API_KEY]");
+    command->add_option_function<std::string>(
+               "--data",
+               [options](const std::string& dir) {
+                 options->data_dir = dir;
+                 options->data_dir_given = true;
+               },
+               "Data directory of a STOPPED server (without --server)")
+        ->default_str(options->data_dir)
+        ->excludes(server);
+  };
+  auto on_parse = [action](cli::KeysAction parsed) { return [action, parsed] { *action = parsed; }; };
+  CLI::App* create = keys->add_subcommand("create", "Create a key; prints its token once");
+  create->add_option("--role", options->role, "admin, pdv, leitura or integracao")
+      ->required()
+      ->check(CLI::IsMember({"admin", "pdv", "leitura", "integracao"}));
+  create->add_option("--filial", options->branches, "A branch of the key (repeat or comma-separate; pdv: required)")
+      ->delimiter(',');
+  create->add_option("--nome", options->name, "A label for people (1..200 bytes)")->required();
+  CLI::Option* rps = create->add_option("--rps", options->per_second, "The key's own rate limit (requests/s)");
+  CLI::Option* burst = create->add_option("--rajada", options->burst, "The key's own burst (requests at once)");
+  rps->needs(burst);
+  burst->needs(rps);
+  create->parse_complete_callback(on_parse(cli::KeysAction::kCreate));
+  CLI::App* list = keys->add_subcommand("list", "List every key (never their tokens)");
+  list->parse_complete_callback(on_parse(cli::KeysAction::kList));
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key at once");
+  revoke->add_option("ID", options->id, "The key's id (k_...)")->required();
+  revoke->parse_complete_callback(on_parse(cli::KeysAction::kRevoke));
+  CLI::App* rotate = keys->add_subcommand("rotate", "Give a key a new token; the old one stops at once");
+  rotate->add_option("ID", options->id, "The key's id (k_...)")->required();
+  rotate->parse_complete_callback(on_parse(cli::KeysAction::kRotate));
+  for (CLI::App* command : {create, list, revoke, rotate}) add_mode_options(command);
 }
 
 }  // namespace
@@ -162,18 +207,28 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, limits::kCatalogBatchItemsMax));
 
+  cli::KeysOptions keys_options;
+  auto keys_action = cli::KeysAction::kList;
+  AddKeysCommand(&app, &keys_options, &keys_action);
+
   try {
     std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, option_names);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    const bool keys_usage = argc > 1 && std::string(argv[1]) == "keys" && code != 0;
+    return keys_usage ? cli::kKeysExitUsage : code;
   }
 
   if (serve->parsed()) return RunServe(serve_config);
   const char* env_key = std::getenv("ESTOQUE_API_KEY");
   if (load_options.api_key.empty() && env_key != nullptr) load_options.api_key = env_key;
   if (import_options.api_key.empty() && env_key != nullptr) import_options.api_key = env_key;
+  if (app.got_subcommand("keys")) {
+    if (keys_options.api_key.empty() && env_key != nullptr) keys_options.api_key = env_key;
+    return cli::RunKeysCommand(keys_action, keys_options, std::cout, std::cerr);
+  }
   if (import_products->parsed()) {
     return cli::RunImportProducts(import_options, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
   }

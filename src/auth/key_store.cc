@@ -10,6 +10,7 @@
 #include "auth/token.h"
 #include "common/clock.h"
 #include "domain/branch.h"
+#include "domain/catalog_fields.h"
 
 namespace estoque::auth {
 namespace {
@@ -26,6 +27,11 @@ bool IsTokenText(std::string_view token) {
 Status ValidateNewKey(const NewKey& key) {
   if (key.name.empty() || key.name.size() > kKeyNameCharsMax) {
     return Status::InvalidArgument("nome: must be 1 to 200 bytes");
+  }
+  // Valid UTF-8 without control characters: names are written into JSON (key listings, the audit
+  // log) and onto terminals (estoque keys list) as they are.
+  if (Status text = domain::ValidateCatalogText(key.name, kKeyNameCharsMax); !text.ok()) {
+    return Status::InvalidArgument("nome: " + text.message());
   }
   if (key.branches.size() > kKeyBranchesMax) {
     return Status::InvalidArgument("filiais: at most 1000 branches");

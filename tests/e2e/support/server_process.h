@@ -35,6 +35,8 @@ class ServerProcess {
 
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
+  // The running child's process id (-1 when not running), e.g. to read /proc/<pid>/status.
+  pid_t pid() const { return pid_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& last_error() const { return last_error_; }
   // Everything the child wrote on stdout/stderr so far (for failure messages).
