@@ -1,4 +1,6 @@
-// The catalog operations: /v1/produtos (one product, search, batch) and /v1/filiais.
+// The catalog operations: /v1/produtos (one product, search, batch) and /v1/filiais. Products are
+// not branch data: every key reads them. A scoped key sees only its branches in /v1/filiais (the
+// dispatcher refuses a foreign {filial} in the path).
 #include <optional>
 #include <string>
 #include <utility>
@@ -277,6 +279,7 @@ void ListCatalogBranches(const ServiceContext& context, RouteRequest& request,
   writer.Key(kFieldItems);
   writer.BeginArray();
   for (const catalog::Branch& branch : *branches) {
+    if (!request.caller.covers(branch.branch)) continue;  // a scoped key lists its branches only
     WriteBranch(writer, branch, context.config->time_zone);
   }
   writer.EndArray();

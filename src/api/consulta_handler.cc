@@ -3,6 +3,7 @@
 //       -> {"status_code":200,"Message":"SUCCESS","Item":{seed item}}
 //   {"query_type":"scan","quantidade_itens":N}   (N an integer, 1..kPageLimitMax)
 //       -> {"status_code":200,"Message":"SUCCESS","Itens":[seed items, in key order]}
+// A key scoped to some branches may query only them (403 FORBIDDEN otherwise) and scans only them.
 // Errors keep the envelope and nest the standard error object:
 //       {"status_code":404,"Message":"NOT_FOUND","error":{"code":..,"message":..,"details":[..]}}
 #include <optional>
@@ -17,6 +18,8 @@
 #include "api/json_reading.h"
 #include "api/json_writer.h"
 #include "api/position_json.h"
+#include "api/request_checks.h"
+#include "api/scoped_page.h"
 #include "common/limits.h"
 #include "domain/barcode.h"
 #include "domain/branch.h"
@@ -36,6 +39,7 @@ std::string_view EnvelopeMessage(http::status status) {
   switch (status) {
     case http::status::ok: return "SUCCESS";
     case http::status::bad_request: return "BAD_REQUEST";
+    case http::status::forbidden: return "FORBIDDEN";
     case http::status::not_found: return "NOT_FOUND";
     case http::status::conflict: return "CONFLICT";
     case http::status::service_unavailable: return "SERVICE_UNAVAILABLE";
@@ -144,6 +148,23 @@ ApiResult<ConsultaPayload> ParseConsulta(std::string_view body) {
 }
 
 
+// The first `count` positions in key order that `caller` may see: a key of one branch reads that
+// branch's index; a key of several reads the whole listing filtered, up to kScopedScanRowsMax
+// positions (beyond that a scan returns fewer than `count`: the seed's scan has no cursor).
+Result<store::PositionPage> ScanPositions(const ServiceContext& context, const Caller& caller,
+                                          std::size_t count) {
+  if (caller.all_branches()) return context.store->List(std::nullopt, std::nullopt, count);
+  if (caller.key->branches.size() == 1) {
+    return context.store->List(caller.key->branches.front(), std::nullopt, count);
+  }
+  return ReadFilteredPage<store::PositionPage>(
+      [&](std::optional<std::string_view> after, std::size_t limit) {
+        return context.store->List(std::nullopt, after, limit);
+      },
+      [&](const domain::Position& position) { return caller.covers(position.branch); },
+      std::nullopt, count);
+}
+
 void BeginSuccess(JsonWriter& writer) {
   writer.BeginObject();
   writer.Key("status_code");
@@ -205,6 +226,10 @@ void Consulta(const ServiceContext& context, RouteRequest& request, Responder& r
   std::string body;
   JsonWriter writer(&body);
   if (is_query) {
+    if (!request.caller.covers(*payload.branch)) {
+      RespondConsultaError(respond, request.http, ForbiddenBranch(kFieldBranch, *payload.branch));
+      return;
+    }
     Result<domain::Position> position = context.store->Get(*payload.barcode, *payload.branch);
     if (!position.ok()) {
       RespondConsultaError(
@@ -221,7 +246,7 @@ void Consulta(const ServiceContext& context, RouteRequest& request, Responder& r
     WriteSeedItem(writer, *position, context.config->time_zone);
     writer.EndObject();
   } else {
-    Result<store::PositionPage> page = context.store->List(std::nullopt, std::nullopt, *scan_count);
+    Result<store::PositionPage> page = ScanPositions(context, request.caller, *scan_count);
     if (!page.ok()) {
       RespondConsultaError(respond, request.http, ApiErrorFromStatus(page.status()));
       return;

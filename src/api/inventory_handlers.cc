@@ -1,10 +1,14 @@
 // The inventory operations: sales and their cancellation (queued like positions), movements
 // through the API, the ledger, stock of one product-branch (now and as of a time), alerts, branch
-// summaries and reorder points.
+// summaries and reorder points. Branch scope: a sale, movement or query filter of a branch the key
+// does not cover is refused (403, nothing written; a batch with one such movement is refused
+// whole); listings and the per-product stock show only the key's branches.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/cursor.h"
 #include "api/handlers.h"
@@ -13,6 +17,7 @@
 #include "api/json_writer.h"
 #include "api/position_json.h"
 #include "api/request_checks.h"
+#include "api/scoped_page.h"
 #include "common/clock.h"
 #include "domain/quantity.h"
 #include "queue/message.h"
@@ -97,6 +102,22 @@ void WriteStockObject(JsonWriter& writer, const ServiceContext& context, std::st
   writer.EndObject();
 }
 
+// Every movement's filial must be covered by the caller (one foreign movement refuses them all).
+// A body that is one object, not an array, gets a detail without an index.
+bool CheckMovementsScope(RouteRequest& request, Responder& respond,
+                         const std::vector<domain::Movement>& movements) {
+  const std::string_view body = request.http.body();
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || body[first] != '[') {
+    return movements.empty() ||
+           CheckBranchAccess(request, respond, "filial", movements.front().branch);
+  }
+  std::vector<std::string_view> branches;
+  branches.reserve(movements.size());
+  for (const domain::Movement& movement : movements) branches.push_back(movement.branch);
+  return CheckBranchesAccess(request, respond, "filial", branches);
+}
+
 }  // namespace
 
 void IngestSale(const ServiceContext& context, RouteRequest& request, Responder& respond) {
@@ -106,6 +127,7 @@ void IngestSale(const ServiceContext& context, RouteRequest& request, Responder&
     RespondError(respond, request.http, sale.error());
     return;
   }
+  if (!CheckBranchAccess(request, respond, "filial", sale.value().branch)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
   RegisterSaleProducts(context, sale.value());
   std::string fields = "\"venda_id\":";
@@ -143,12 +165,16 @@ void CancelSale(const ServiceContext& context, RouteRequest& request, Responder&
 
 void PostMovements(const ServiceContext& context, RouteRequest& request, Responder& respond) {
   if (!CheckJsonMediaType(request, respond)) return;
+  InventoryDecodeContext decode = MakeDecodeContext(context);
+  // Without "origem", a movement is recorded under the id of the key that sent it.
+  if (!request.caller.id().empty()) decode.default_origin = request.caller.id();
   ApiResult<std::vector<domain::Movement>> movements =
-      DecodeMovementsBody(request.http.body(), MakeDecodeContext(context));
+      DecodeMovementsBody(request.http.body(), decode);
   if (!movements.ok()) {
     RespondError(respond, request.http, movements.error());
     return;
   }
+  if (!CheckMovementsScope(request, respond, movements.value())) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
   std::vector<catalog::Catalog::Mention> mentions;
   for (const domain::Movement& movement : movements.value()) {
@@ -188,6 +214,7 @@ void ListMovements(const ServiceContext& context, RouteRequest& request, Respond
   auto branch = ReadQueryParameter(request, respond, "filial");
   if (!branch) return;
   if (branch->has_value() && !CheckBranch(request, respond, "filial", **branch)) return;
+  if (branch->has_value() && !CheckBranchAccess(request, respond, "filial", **branch)) return;
   const domain::TimeZone zone =
       branch->has_value() ? context.catalog->TimeZoneOf(**branch, context.config->time_zone)
                           : context.config->time_zone;
@@ -205,6 +232,7 @@ void ListMovements(const ServiceContext& context, RouteRequest& request, Respond
   query.until_us = *until;
   query.after = *cursor;
   query.limit = *limit;
+  if (!request.caller.all_branches()) query.branches = request.caller.key->branches;
   Result<store::LedgerPage> page = context.store->ListLedger(query);
   if (!page.ok()) {
     RespondError(respond, request.http,
@@ -284,6 +312,8 @@ void GetProductStock(const ServiceContext& context, RouteRequest& request, Respo
     RespondError(respond, request.http, ApiErrorFromStatus(states.status()));
     return;
   }
+  // A scoped key sees its branches only, and totals over them (404 if it has none of them).
+  std::erase_if(*states, [&](const auto& entry) { return !request.caller.covers(entry.first); });
   if (states->empty()) {
     RespondError(respond, request.http,
                  MakeApiError(http::status::not_found, "not_found",
@@ -352,9 +382,12 @@ void PutMinStock(const ServiceContext& context, RouteRequest& request, Responder
 }
 
 void ListAlerts(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  auto branch = ReadQueryParameter(request, respond, "filial");
+  auto requested = ReadQueryParameter(request, respond, "filial");
+  if (!requested) return;
+  if (requested->has_value() && !CheckBranch(request, respond, "filial", **requested)) return;
+  std::optional<std::optional<std::string>> branch =
+      ResolveListBranch(request, respond, *requested);
   if (!branch) return;
-  if (branch->has_value() && !CheckBranch(request, respond, "filial", **branch)) return;
   auto kind_text = ReadQueryParameter(request, respond, "tipo");
   if (!kind_text) return;
   std::optional<store::AlertKind> kind;
@@ -370,9 +403,22 @@ void ListAlerts(const ServiceContext& context, RouteRequest& request, Responder&
   if (!limit) return;
   auto cursor = ReadPageCursor(request, respond);
   if (!cursor) return;
-  Result<store::AlertPage> page = context.store->ListAlerts(
-      branch->has_value() ? std::optional<std::string_view>(**branch) : std::nullopt, kind,
-      cursor->has_value() ? std::optional<std::string_view>(**cursor) : std::nullopt, *limit);
+  auto fetch = [&](std::optional<std::string_view> after, std::size_t count) {
+    return context.store->ListAlerts(
+        branch->has_value() ? std::optional<std::string_view>(**branch) : std::nullopt, kind,
+        after, count);
+  };
+  // A key of several (not all) branches listing them all: every alert, filtered.
+  Result<store::AlertPage> page =
+      branch->has_value() || request.caller.all_branches()
+          ? fetch(cursor->has_value() ? std::optional<std::string_view>(**cursor) : std::nullopt,
+                  *limit)
+          : ReadFilteredPage<store::AlertPage>(
+                fetch,
+                [&](const store::AlertEntry& alert) {
+                  return request.caller.covers(alert.branch);
+                },
+                std::move(*cursor), *limit);
   if (!page.ok()) {
     RespondError(respond, request.http,
                  page.status().code() == StatusCode::kInvalidArgument

@@ -257,7 +257,7 @@ ApiResult<std::vector<domain::Movement>> DecodeMovementsBody(
     movement.branch = std::move(*branch);
     movement.barcode = std::move(*barcode);
     movement.event_at_us = at.value_or(-1);  // the store records it at its record time
-    movement.origin = origin.value_or("api");
+    movement.origin = origin.value_or(context.default_origin);
     movement.reference = reference.value_or("");
     movements.push_back(std::move(movement));
   }

@@ -30,6 +30,7 @@ struct InventoryDecodeContext {
   std::function<std::optional<domain::Unit>(std::string_view barcode)> unit_of;
   bool require_gtin_check_digit = false;
   int64_t now_us = 0;  // default event time ("data" absent)
+  std::string default_origin = "api";  // origin of a movement without "origem" (the key's id)
 };
 
 // POST /v1/vendas: {"venda_id", "filial", "itens": [{"codigo_barra", "quantidade" > 0}],
@@ -43,8 +44,8 @@ ApiResult<int64_t> DecodeEventTimeBody(std::string_view body, const domain::Time
 
 // POST /v1/movimentos: one movement object or an array of 1..1000: {"id", "tipo", "motivo"
 // (ajuste only), "filial", "codigo_barra", "quantidade" (see domain::SignedEffect), "data"?,
-// "origem"? (default "api"; not one of the names estoque derives movements under),
-// "referencia"?}. Returns the movements with the signed effect in quantity_milli, and
+// "origem"? (default context.default_origin; not one of the names estoque derives movements
+// under), "referencia"?}. Returns the movements with the signed effect in quantity_milli, and
 // event_at_us = -1 when "data" is absent (InventoryStore::RecordMovements: the record time).
 ApiResult<std::vector<domain::Movement>> DecodeMovementsBody(std::string_view body,
                                                              const InventoryDecodeContext& context);

@@ -1,10 +1,13 @@
 // The /v1/posicoes operations: ingest (POST), one position, one product's positions, and the
-// paged listing.
+// paged listing. Branch scope: a batch with one item of a branch the key does not cover is
+// refused whole (403, nothing queued); the listing shows only the key's branches.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/beast/http/field.hpp>
 
@@ -14,6 +17,7 @@
 #include "api/json_writer.h"
 #include "api/position_json.h"
 #include "api/request_checks.h"
+#include "api/scoped_page.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "domain/barcode.h"
@@ -61,6 +65,11 @@ void IngestPositions(const ServiceContext& context, RouteRequest& request, Respo
     RespondError(respond, request.http, unit_errors);
     return;
   }
+  // Every item must be of one of the caller's branches: one foreign item refuses the batch.
+  std::vector<std::string_view> branches;
+  branches.reserve(decoded.value().size());
+  for (const domain::Position& position : decoded.value()) branches.push_back(position.branch);
+  if (!CheckBranchesAccess(request, respond, kFieldBranch, branches)) return;
   if (context.shutting_down->load(std::memory_order_acquire)) {
     ApiError error = MakeApiError(http::status::service_unavailable, "shutting_down",
                                   "the server is shutting down; retry on another instance");
@@ -124,6 +133,9 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
   if (branch) {
     if (!CheckKeys(context, request, respond, nullptr, &*branch)) return;
   }
+  std::optional<std::optional<std::string>> scope = ResolveListBranch(request, respond, branch);
+  if (!scope) return;
+  branch = std::move(*scope);
   std::optional<std::string> after;
   std::optional<std::string> cursor = FindQueryParameter(request.query, "cursor", &malformed);
   if (malformed) {
@@ -139,9 +151,20 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
     after = std::move(*decoded);
   }
 
-  Result<store::PositionPage> page = context.store->List(
-      branch ? std::optional<std::string_view>(*branch) : std::nullopt,
-      after ? std::optional<std::string_view>(*after) : std::nullopt, limit);
+  // A key of several (not all) branches listing them all: the whole listing, filtered.
+  auto fetch = [&](std::optional<std::string_view> from, std::size_t count) {
+    return context.store->List(branch ? std::optional<std::string_view>(*branch) : std::nullopt,
+                               from, count);
+  };
+  Result<store::PositionPage> page =
+      branch || request.caller.all_branches()
+          ? fetch(after ? std::optional<std::string_view>(*after) : std::nullopt, limit)
+          : ReadFilteredPage<store::PositionPage>(
+                fetch,
+                [&](const domain::Position& position) {
+                  return request.caller.covers(position.branch);
+                },
+                std::move(after), limit);
   if (!page.ok()) {
     // The store's only InvalidArgument here is a cursor it cannot resume from.
     RespondError(respond, request.http,

@@ -2,6 +2,7 @@
 
 #include "api/cursor.h"
 #include "api/http_util.h"
+#include "api/position_json.h"
 #include "common/limits.h"
 #include "domain/barcode.h"
 #include "domain/branch.h"
@@ -71,6 +72,61 @@ bool CheckId(RouteRequest& request, Responder& respond, std::string_view field,
                InvalidParameter(std::string(field),
                                 "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :"));
   return false;
+}
+
+namespace {
+
+constexpr std::string_view kNotCovered = "not one of this key's branches";
+
+}  // namespace
+
+ApiError ForbiddenBranch(std::string_view field, std::string_view branch) {
+  ApiError error = MakeApiError(http::status::forbidden, "forbidden",
+                                std::string(field) + " " + std::string(branch) +
+                                    " is not one of this key's branches");
+  error.details.push_back({std::nullopt, std::string(field), std::string(kNotCovered)});
+  return error;
+}
+
+bool CheckBranchAccess(RouteRequest& request, Responder& respond, std::string_view field,
+                       std::string_view branch, std::optional<std::size_t> index) {
+  if (request.caller.covers(branch)) return true;
+  ApiError error = ForbiddenBranch(field, branch);
+  error.details.front().index = index;
+  RespondError(respond, request.http, error);
+  return false;
+}
+
+bool CheckBranchesAccess(RouteRequest& request, Responder& respond, std::string_view field,
+                         const std::vector<std::string_view>& branches) {
+  if (request.caller.all_branches()) return true;
+  ApiError error = MakeApiError(http::status::forbidden, "forbidden", "");
+  std::size_t foreign = 0;
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    if (request.caller.covers(branches[i])) continue;
+    ++foreign;
+    if (error.details.size() < kErrorDetailsMax) {
+      error.details.push_back({i, std::string(field), std::string(kNotCovered)});
+    }
+  }
+  if (foreign == 0) return true;
+  error.message = std::to_string(foreign) + " item(s) name a " + std::string(field) +
+                  " that is not one of this key's branches; nothing was done";
+  RespondError(respond, request.http, error);
+  return false;
+}
+
+std::optional<std::optional<std::string>> ResolveListBranch(
+    RouteRequest& request, Responder& respond, const std::optional<std::string>& requested) {
+  if (requested.has_value()) {
+    if (!CheckBranchAccess(request, respond, "filial", *requested)) return std::nullopt;
+    return requested;
+  }
+  const Caller& caller = request.caller;
+  if (caller.key != nullptr && caller.key->branches.size() == 1) {
+    return std::optional<std::string>(caller.key->branches.front());
+  }
+  return std::optional<std::string>();
 }
 
 std::optional<std::optional<std::string>> ReadQueryParameter(RouteRequest& request,

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/handlers.h"
 
@@ -25,6 +26,29 @@ bool CheckBranch(RouteRequest& request, Responder& respond, std::string_view fie
                  std::string_view value);
 bool CheckId(RouteRequest& request, Responder& respond, std::string_view field,
              std::string_view value);
+
+// Branch scope (request.caller.covers). Each responds 403 "forbidden" and returns false if the
+// caller may not act on a branch; every detail is {index?, field, "not one of this key's
+// branches"}. Callers check scope after validating the request (400 first; a record named by an
+// {id} is read first, so 404 comes before 403) and before writing anything or answering with the
+// branch's data, so a refused request changes and shows nothing.
+// One branch: `field` is its wire name ("filial", "origem", ...), `index` the item of a list.
+bool CheckBranchAccess(RouteRequest& request, Responder& respond, std::string_view field,
+                       std::string_view branch, std::optional<std::size_t> index = std::nullopt);
+// The branches of a batch's items, in item order (index i = item i): one detail per foreign item,
+// and the whole batch is refused.
+bool CheckBranchesAccess(RouteRequest& request, Responder& respond, std::string_view field,
+                         const std::vector<std::string_view>& branches);
+// The 403 of CheckBranchAccess, for handlers that wrap errors in their own envelope.
+ApiError ForbiddenBranch(std::string_view field, std::string_view branch);
+
+// The branch a listing reads for this caller, given the `filial` query parameter `requested`:
+//   - requested and covered: it; requested and foreign: 403 (returns nullopt);
+//   - absent, and the key has exactly one branch: that branch (the store's branch index);
+//   - absent otherwise: no branch (an inner nullopt); a scoped caller's rows must then be
+//     filtered with request.caller.covers (see scoped_page.h).
+std::optional<std::optional<std::string>> ResolveListBranch(
+    RouteRequest& request, Responder& respond, const std::optional<std::string>& requested);
 
 // Query parameters. Each responds 400 invalid_parameter naming the parameter on a problem.
 // `limit`: 1..limits::kPageLimitMax, default limits::kPageLimitDefault.

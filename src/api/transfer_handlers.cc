@@ -1,5 +1,8 @@
 // Transfers between branches and reservations: each request is one synchronous, durable step of
-// the store (409 when stock or status does not allow it).
+// the store (409 when stock or status does not allow it). Branch scope (403, nothing changed): a
+// transfer is created from, shipped and cancelled by its origem, received by its destino, and
+// seen by either; a reservation is made, confirmed, released and seen by its filial. Records of
+// an {id} are read first (404 before 403). Listings show only the caller's rows.
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,6 +12,7 @@
 #include "api/inventory_json.h"
 #include "api/json_writer.h"
 #include "api/request_checks.h"
+#include "api/scoped_page.h"
 #include "common/clock.h"
 
 namespace estoque::api::handlers {
@@ -57,6 +61,7 @@ void RespondPage(const ServiceContext& context, RouteRequest& request, Responder
 }
 
 // Reads ?filial=&status=&limit=&cursor= of a list endpoint; `parse_status` maps a status name.
+// `branch` is the branch to list for the caller (ResolveListBranch: 403 for a foreign filial).
 template <typename StatusType, typename Parse>
 bool ReadListQuery(RouteRequest& request, Responder& respond, Parse parse_status,
                    std::string_view statuses, std::optional<std::string>* branch,
@@ -67,7 +72,10 @@ bool ReadListQuery(RouteRequest& request, Responder& respond, Parse parse_status
   if (branch_text->has_value() && !CheckBranch(request, respond, "filial", **branch_text)) {
     return false;
   }
-  *branch = *branch_text;
+  std::optional<std::optional<std::string>> scope =
+      ResolveListBranch(request, respond, *branch_text);
+  if (!scope) return false;
+  *branch = std::move(*scope);
   auto status_text = ReadQueryParameter(request, respond, "status");
   if (!status_text) return false;
   if (status_text->has_value()) {
@@ -87,10 +95,15 @@ bool ReadListQuery(RouteRequest& request, Responder& respond, Parse parse_status
   return true;
 }
 
+// Which branch of a transfer a step acts for: the caller must cover it.
+enum class TransferSide { kSource, kDestination };
+
 // The common start of a step on /v1/transferencias/{id}/...: the id checked, the body's media
-// type checked, writes accepted, and the transfer read (for the zone of its branches).
+// type checked, writes accepted, the transfer read (for the zone of its branches), and its
+// `side` covered by the caller (403 otherwise; nothing changed).
 std::optional<domain::Transfer> BeginTransferStep(const ServiceContext& context,
-                                                  RouteRequest& request, Responder& respond) {
+                                                  RouteRequest& request, Responder& respond,
+                                                  TransferSide side) {
   const std::string& id = request.path_params.at(0);
   if (!CheckId(request, respond, "id", id)) return std::nullopt;
   if (!CheckJsonMediaType(request, respond)) return std::nullopt;
@@ -100,7 +113,22 @@ std::optional<domain::Transfer> BeginTransferStep(const ServiceContext& context,
     RespondStoreError(request, respond, transfer.status(), Missing("transfer", id));
     return std::nullopt;
   }
+  const bool source = side == TransferSide::kSource;
+  if (!CheckBranchAccess(request, respond, source ? "origem" : "destino",
+                         source ? transfer->source : transfer->destination)) {
+    return std::nullopt;
+  }
   return std::move(*transfer);
+}
+
+// Visible to the caller: a transfer from or to one of its branches.
+bool SeesTransfer(const Caller& caller, const domain::Transfer& transfer) {
+  return caller.covers(transfer.source) || caller.covers(transfer.destination);
+}
+
+// The created_by of records made through the API: the key's id ("api" when auth is off).
+std::string CreatedBy(const Caller& caller) {
+  return caller.id().empty() ? std::string("api") : std::string(caller.id());
 }
 
 }  // namespace
@@ -113,7 +141,10 @@ void CreateTransfer(const ServiceContext& context, RouteRequest& request, Respon
     RespondError(respond, request.http, transfer.error());
     return;
   }
+  // Goods leave from one of the caller's branches (to any branch).
+  if (!CheckBranchAccess(request, respond, "origem", transfer.value().source)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  transfer.value().created_by = CreatedBy(request.caller);
   auto created = context.store->CreateTransfer(std::move(transfer).value());
   if (!created.ok()) {
     RespondStoreError(request, respond, created.status(), "");
@@ -124,7 +155,8 @@ void CreateTransfer(const ServiceContext& context, RouteRequest& request, Respon
 }
 
 void ShipTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  std::optional<domain::Transfer> transfer = BeginTransferStep(context, request, respond);
+  std::optional<domain::Transfer> transfer =
+      BeginTransferStep(context, request, respond, TransferSide::kSource);
   if (!transfer) return;
   ApiResult<int64_t> at = DecodeEventTimeBody(
       request.http.body(), context.catalog->TimeZoneOf(transfer->source, context.config->time_zone),
@@ -142,7 +174,8 @@ void ShipTransfer(const ServiceContext& context, RouteRequest& request, Responde
 }
 
 void ReceiveTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  std::optional<domain::Transfer> transfer = BeginTransferStep(context, request, respond);
+  std::optional<domain::Transfer> transfer =
+      BeginTransferStep(context, request, respond, TransferSide::kDestination);
   if (!transfer) return;
   ApiResult<ReceiveRequest> receive =
       DecodeReceiveBody(request.http.body(), *transfer, MakeDecodeContext(context));
@@ -160,7 +193,8 @@ void ReceiveTransfer(const ServiceContext& context, RouteRequest& request, Respo
 }
 
 void CancelTransfer(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  std::optional<domain::Transfer> transfer = BeginTransferStep(context, request, respond);
+  std::optional<domain::Transfer> transfer =
+      BeginTransferStep(context, request, respond, TransferSide::kSource);
   if (!transfer) return;
   ApiResult<int64_t> at = DecodeEventTimeBody(
       request.http.body(), context.catalog->TimeZoneOf(transfer->source, context.config->time_zone),
@@ -185,6 +219,10 @@ void GetTransfer(const ServiceContext& context, RouteRequest& request, Responder
     RespondStoreError(request, respond, transfer.status(), Missing("transfer", id));
     return;
   }
+  if (!SeesTransfer(request.caller, *transfer)) {
+    RespondError(respond, request.http, ForbiddenBranch("origem", transfer->source));
+    return;
+  }
   RespondTransfer(context, request, respond, *transfer);
 }
 
@@ -198,9 +236,19 @@ void ListTransfers(const ServiceContext& context, RouteRequest& request, Respond
                                              &status, &limit, &after)) {
     return;
   }
-  Result<store::TransferPage> page = context.store->ListTransfers(
-      branch ? std::optional<std::string_view>(*branch) : std::nullopt, status,
-      after ? std::optional<std::string_view>(*after) : std::nullopt, limit);
+  auto fetch = [&](std::optional<std::string_view> from, std::size_t count) {
+    return context.store->ListTransfers(
+        branch ? std::optional<std::string_view>(*branch) : std::nullopt, status, from, count);
+  };
+  Result<store::TransferPage> page =
+      branch || request.caller.all_branches()
+          ? fetch(after ? std::optional<std::string_view>(*after) : std::nullopt, limit)
+          : ReadFilteredPage<store::TransferPage>(
+                fetch,
+                [&](const domain::Transfer& transfer) {
+                  return SeesTransfer(request.caller, transfer);
+                },
+                std::move(after), limit);
   if (!page.ok()) {
     RespondStoreError(request, respond, page.status(), "");
     return;
@@ -216,7 +264,9 @@ void CreateReservation(const ServiceContext& context, RouteRequest& request, Res
     RespondError(respond, request.http, reservation.error());
     return;
   }
+  if (!CheckBranchAccess(request, respond, "filial", reservation.value().branch)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  reservation.value().created_by = CreatedBy(request.caller);
   auto created = context.store->CreateReservation(std::move(reservation).value(), decode.now_us);
   if (!created.ok()) {
     RespondStoreError(request, respond, created.status(), "");
@@ -236,6 +286,13 @@ void ReservationStep(const ServiceContext& context, RouteRequest& request, Respo
   if (!CheckId(request, respond, "id", id)) return;
   if (!CheckJsonMediaType(request, respond)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
+  // The reservation's filial must be the caller's (read first: 404 before 403).
+  Result<domain::Reservation> stored = context.store->GetReservation(id);
+  if (!stored.ok()) {
+    RespondStoreError(request, respond, stored.status(), Missing("reservation", id));
+    return;
+  }
+  if (!CheckBranchAccess(request, respond, "filial", stored->branch)) return;
   Result<domain::Reservation> reservation = step(id, NowUnixMicros());
   if (!reservation.ok()) {
     RespondStoreError(request, respond, reservation.status(), Missing("reservation", id));
@@ -266,6 +323,7 @@ void GetReservation(const ServiceContext& context, RouteRequest& request, Respon
     RespondStoreError(request, respond, reservation.status(), Missing("reservation", id));
     return;
   }
+  if (!CheckBranchAccess(request, respond, "filial", reservation->branch)) return;
   RespondReservation(context, request, respond, *reservation);
 }
 
@@ -279,9 +337,19 @@ void ListReservations(const ServiceContext& context, RouteRequest& request, Resp
                                                 &status, &limit, &after)) {
     return;
   }
-  Result<store::ReservationPage> page = context.store->ListReservations(
-      branch ? std::optional<std::string_view>(*branch) : std::nullopt, status,
-      after ? std::optional<std::string_view>(*after) : std::nullopt, limit);
+  auto fetch = [&](std::optional<std::string_view> from, std::size_t count) {
+    return context.store->ListReservations(
+        branch ? std::optional<std::string_view>(*branch) : std::nullopt, status, from, count);
+  };
+  Result<store::ReservationPage> page =
+      branch || request.caller.all_branches()
+          ? fetch(after ? std::optional<std::string_view>(*after) : std::nullopt, limit)
+          : ReadFilteredPage<store::ReservationPage>(
+                fetch,
+                [&](const domain::Reservation& reservation) {
+                  return request.caller.covers(reservation.branch);
+                },
+                std::move(after), limit);
   if (!page.ok()) {
     RespondStoreError(request, respond, page.status(), "");
     return;

@@ -43,6 +43,9 @@ struct StockAsOf {
 struct LedgerQuery {
   std::optional<std::string> barcode;  // codigo_barra
   std::optional<std::string> branch;   // filial
+  // Only movements of these branches (sorted, unique; a key's scope); nullopt = every branch.
+  // With `branch` too, a branch not in the set yields an empty page.
+  std::optional<std::vector<std::string>> branches;
   std::optional<int64_t> since_us;     // desde: event time >= this
   std::optional<int64_t> until_us;     // ate: event time <= this
   std::optional<std::string> after;    // cursor: the previous page's next_after

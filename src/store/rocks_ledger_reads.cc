@@ -136,9 +136,13 @@ Result<LedgerPage> RocksInventoryStore::ListLedger(const LedgerQuery& query) {
     }
     cursor = std::move(decoded);
   }
-  // The sources to merge.
+  // The sources to merge: only of the branches in query.branches, when set.
   std::vector<LedgerSource> sources;
   auto add_source = [&](std::string prefix, std::string branch, bool by_branch) {
+    if (query.branches.has_value() &&
+        !std::binary_search(query.branches->begin(), query.branches->end(), branch)) {
+      return;
+    }
     sources.emplace_back(std::unique_ptr<rocksdb::Iterator>(engine_->db()->NewIterator(
                              rocksdb::ReadOptions(),
                              by_branch ? engine_->ledger_by_branch() : engine_->ledger())),
