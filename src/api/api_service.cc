@@ -153,6 +153,24 @@ std::string_view RequestToken(const HttpRequest& request) {
   return value.substr(kBearer.size());
 }
 
+// `path` with bytes outside printable ASCII percent-encoded: safe to echo in a JSON message
+// (a raw path need not be valid UTF-8).
+std::string PrintablePath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte > 0x20 && byte < 0x7f) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
 // Wraps `respond` so the response's status is written to the audit log with who asked.
 Responder Audited(Responder respond, auth::AuditLog* audit, const Caller& caller,
                   const HttpRequest& request, std::string_view path) {
@@ -163,7 +181,7 @@ Responder Audited(Responder respond, auth::AuditLog* audit, const Caller& caller
     entry.key_name = caller.key->name;
   }
   entry.method = std::string(request.method_string());
-  entry.path = std::string(path);
+  entry.path = PrintablePath(path);
   return [respond = std::move(respond), audit, entry = std::move(entry)](HttpResponse response) mutable {
     entry.status = static_cast<int>(response.result_int());
     audit->Record(std::move(entry));
@@ -263,7 +281,7 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
   if (allowed.empty()) {
     handlers::RespondError(respond, request,
                            MakeApiError(http::status::not_found, "route_not_found",
-                                        "no such route: " + std::string(target.path)));
+                                        "no such route: " + PrintablePath(target.path)));
     return;
   }
   HttpResponse response = MakeErrorResponse(
