@@ -112,6 +112,10 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &option_names, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");
   AddServeOption(serve, &option_names, "shutdown-drain-ms", &serve_config.shutdown_drain_ms,
                  "On SIGTERM, how long in-flight work may take");
+  AddServeOption(serve, &option_names, "tls-cert", &serve_config.tls_cert,
+                 "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key");
+  AddServeOption(serve, &option_names, "tls-key", &serve_config.tls_key,
+                 "PEM private key of --tls-cert (not encrypted)");
 
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");

@@ -53,6 +53,11 @@ Status ValidateServeConfig(const ServeConfig& config) {
   }
   if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
   if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Status::InvalidArgument(config.tls_cert.empty()
+                                       ? "tls-key: given without tls-cert (HTTPS needs both)"
+                                       : "tls-cert: given without tls-key (HTTPS needs both)");
+  }
   return Status::Ok();
 }
 

@@ -27,12 +27,15 @@ struct ServeConfig {
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
   std::string log_level = "info";          // trace, debug, info, warn, error, off
   int64_t shutdown_drain_ms = 10'000;      // SIGTERM: how long in-flight work may take
+  std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
+  std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
 };
 
 // "host:port" -> parts. InvalidArgument if malformed or the port is not 0..65535.
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
-// Checks every field (zone exists, durability known, bounds > 0). InvalidArgument naming the field.
+// Checks every field (zone exists, durability known, bounds > 0, tls_cert and tls_key both set or
+// both empty). InvalidArgument naming the field. (The TLS files are read when the server starts.)
 Status ValidateServeConfig(const ServeConfig& config);
 
 }  // namespace estoque::app

@@ -1,6 +1,6 @@
 // ServerProcess: runs the real `estoque serve` binary for end-to-end tests, on 127.0.0.1 with a
-// free port (--listen 127.0.0.1:0; the bound address is read from its stdout) and a temporary
-// data directory that is removed at the end.
+// free port (--listen 127.0.0.1:0; the bound address, http:// or https://, is read from its
+// stdout) and a temporary data directory that is removed at the end.
 #pragma once
 
 #include <sys/types.h>
@@ -35,6 +35,8 @@ class ServerProcess {
 
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
+  // The base URL it printed: "http://127.0.0.1:PORT", or "https://..." when serving TLS.
+  const std::string& url() const { return url_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& last_error() const { return last_error_; }
   // Everything the child wrote on stdout/stderr so far (for failure messages).
@@ -48,6 +50,7 @@ class ServerProcess {
   std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::string url_;
   std::string log_path_;
   std::string last_error_;
 };
