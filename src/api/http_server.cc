@@ -1,7 +1,7 @@
 // HttpServer over Boost.Beast: one io_context per I/O thread (a connection lives on one thread for
 // its whole life, so its state needs no locks and inline responses need no thread hop), and an
-// acceptor handing connections (http_session.h) out round-robin. This file holds the server's
-// life cycle: listen, start, accept, and the graceful stop.
+// acceptor handing connections (http_session.h; plain or TLS, tls_context.h) out round-robin. This
+// file holds the server's life cycle: listen, start, accept, and the graceful stop.
 #include "api/http_server.h"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 
 #include "api/http_server_core.h"
 #include "api/http_session.h"
+#include "api/tls_context.h"
 
 namespace estoque::api {
 
@@ -25,8 +26,9 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 
 }  // namespace
 
-HttpServerCore::HttpServerCore(const HttpServerOptions& options, Handler handler)
-    : options_(options), handler_(std::move(handler)) {
+HttpServerCore::HttpServerCore(const HttpServerOptions& options, Handler handler,
+                               std::unique_ptr<net::ssl::context> tls_context)
+    : options_(options), handler_(std::move(handler)), tls_context_(std::move(tls_context)) {
   const std::size_t thread_count = std::max<std::size_t>(1, options_.io_threads);
   for (std::size_t i = 0; i < thread_count; ++i) {
     contexts_.push_back(std::make_unique<net::io_context>(1));
@@ -111,14 +113,19 @@ void HttpServerCore::OnAccept(beast::error_code error, net::io_context& context,
     connections_.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(shared_from_this(), context, std::move(socket))->Start();
+    auto self = shared_from_this();
+    if (tls_context_) {
+      std::make_shared<Session<TlsStream>>(std::move(self), context, std::move(socket))->Start();
+    } else {
+      std::make_shared<Session<PlainStream>>(std::move(self), context, std::move(socket))->Start();
+    }
   }
   DoAccept();
 }
 
 template <typename Function>
 void HttpServerCore::ForEachSession(Function&& function) {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(sessions_mutex_);
     live.reserve(sessions_.size());
@@ -150,7 +157,7 @@ void HttpServerCore::Stop(std::chrono::milliseconds drain_timeout) {
     acceptor_->close(ignored);
     accept_retry_timer_->cancel();
   });
-  ForEachSession([](const std::shared_ptr<Session>& session) {
+  ForEachSession([](const std::shared_ptr<Connection>& session) {
     net::post(session->executor(), [session] { session->OnStopRequested(); });
   });
 
@@ -165,7 +172,7 @@ void HttpServerCore::Stop(std::chrono::milliseconds drain_timeout) {
   }
 
   // 3. Close everything left and stop the I/O threads.
-  ForEachSession([](const std::shared_ptr<Session>& session) {
+  ForEachSession([](const std::shared_ptr<Connection>& session) {
     net::post(session->executor(), [session] { session->Close(); });
   });
   {
@@ -179,7 +186,7 @@ void HttpServerCore::Stop(std::chrono::milliseconds drain_timeout) {
 
   // 4. No thread runs the contexts now: close what is left and run the completions this aborts,
   // so no handler (and no Session it holds) stays queued.
-  ForEachSession([](const std::shared_ptr<Session>& session) { session->Close(); });
+  ForEachSession([](const std::shared_ptr<Connection>& session) { session->Close(); });
   for (auto& context : contexts_) {
     context->restart();
     context->poll();
@@ -195,7 +202,14 @@ struct HttpServer::Impl {
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& options,
                                                        Handler handler) {
   assert(handler);
-  auto core = std::make_shared<http_server_internal::HttpServerCore>(options, std::move(handler));
+  std::unique_ptr<boost::asio::ssl::context> tls_context;
+  if (options.tls) {
+    auto made = http_server_internal::MakeTlsServerContext(*options.tls);
+    if (!made.ok()) return made.status();
+    tls_context = std::move(made).value();
+  }
+  auto core = std::make_shared<http_server_internal::HttpServerCore>(options, std::move(handler),
+                                                                     std::move(tls_context));
   if (Status status = core->Listen(); !status.ok()) return status;
   return std::unique_ptr<HttpServer>(new HttpServer(std::make_unique<Impl>(Impl{std::move(core)})));
 }

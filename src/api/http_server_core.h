@@ -17,6 +17,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
@@ -29,16 +30,29 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-class Session;
+// What the server needs of one of its connections (http_session.h), whatever its transport.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // The connection's io_context executor: the other members run there only.
+  virtual net::io_context::executor_type executor() const = 0;
+  // Stop, phase 1: closes the connection unless a request is being handled or answered.
+  virtual void OnStopRequested() = 0;
+  // Stop, phase 2 (and the final flush): closes the connection whatever it is doing. Idempotent.
+  virtual void Close() = 0;
+};
 
 // State shared by the server, its sessions and their responders. Sessions hold it, so the
 // io_contexts outlive every socket even when a responder outlives the HttpServer. Thread-safe
 // where noted; the acceptor and its timer are used on contexts_[0]'s thread only.
 class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
  public:
-  HttpServerCore(const HttpServerOptions& options, Handler handler);
+  // `tls_context`: null for plain HTTP; else every connection is TLS with this context.
+  HttpServerCore(const HttpServerOptions& options, Handler handler,
+                 std::unique_ptr<net::ssl::context> tls_context);
 
   const HttpServerOptions& options() const { return options_; }
+  net::ssl::context* tls_context() const { return tls_context_.get(); }
   const Handler& handler() const { return handler_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
@@ -57,11 +71,11 @@ class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
       drained_.notify_all();
     }
   }
-  std::list<std::weak_ptr<Session>>::iterator Register(std::weak_ptr<Session> session) {
+  std::list<std::weak_ptr<Connection>>::iterator Register(std::weak_ptr<Connection> session) {
     std::lock_guard lock(sessions_mutex_);
     return sessions_.insert(sessions_.end(), std::move(session));
   }
-  void Unregister(std::list<std::weak_ptr<Session>>::iterator position) {
+  void Unregister(std::list<std::weak_ptr<Connection>>::iterator position) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(position);
   }
@@ -86,6 +100,7 @@ class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
 
   const HttpServerOptions options_;
   const Handler handler_;
+  const std::unique_ptr<net::ssl::context> tls_context_;  // outlives every session (they hold us)
   std::vector<std::unique_ptr<net::io_context>> contexts_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
   std::optional<tcp::acceptor> acceptor_;                 // used on contexts_[0] only
@@ -106,7 +121,7 @@ class HttpServerCore : public std::enable_shared_from_this<HttpServerCore> {
   bool stopped_ = false;             // guarded by mutex_: the I/O threads are gone
 
   std::mutex sessions_mutex_;
-  std::list<std::weak_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+  std::list<std::weak_ptr<Connection>> sessions_;  // guarded by sessions_mutex_
 };
 
 }  // namespace estoque::api::http_server_internal

@@ -7,6 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -29,6 +30,17 @@ constexpr std::size_t kLingerBytesMax = 4 * 1024 * 1024;
 constexpr std::chrono::milliseconds kLingerTimeout{2'000};
 
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The stream of a new connection: TLS ones use the server's context.
+template <typename Stream>
+Stream MakeStream(tcp::socket&& socket, const HttpServerCore& core) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    assert(core.tls_context() != nullptr);
+    return Stream(std::move(socket), *core.tls_context());
+  } else {
+    return Stream(std::move(socket));
+  }
+}
 
 }  // namespace
 
@@ -57,7 +69,8 @@ void SerializeHeader(const HttpResponse& response, std::string* out) {
 // The one response a request gets. Shared by every copy of its Responder: the first call is
 // delivered, later calls are dropped (a handler bug), and if every copy is destroyed without a
 // call (a handler bug, or a handler that threw) the client still gets a 500, not a hang.
-class Session::PendingResponse {
+template <typename Stream>
+class Session<Stream>::PendingResponse {
  public:
   explicit PendingResponse(std::shared_ptr<Session> session) : session_(std::move(session)) {}
 
@@ -83,46 +96,82 @@ class Session::PendingResponse {
   std::atomic<bool> delivered_{false};
 };
 
-Session::Session(std::shared_ptr<HttpServerCore> core, net::io_context& context,
-                 tcp::socket&& socket)
-    : core_(std::move(core)), executor_(context.get_executor()), stream_(std::move(socket)) {}
+template <typename Stream>
+Session<Stream>::Session(std::shared_ptr<HttpServerCore> core, net::io_context& context,
+                         tcp::socket&& socket)
+    : core_(std::move(core)),
+      executor_(context.get_executor()),
+      stream_(MakeStream<Stream>(std::move(socket), *core_)) {}
 
-Session::~Session() {
+template <typename Stream>
+Session<Stream>::~Session() {
   if (registered_) core_->Unregister(registration_);
   core_->ConnectionClosed();
 }
 
-void Session::Start() {
-  registration_ = core_->Register(weak_from_this());
+template <typename Stream>
+void Session<Stream>::Start() {
+  registration_ = core_->Register(this->weak_from_this());
   registered_ = true;
-  net::dispatch(executor_, [self = shared_from_this()] { self->BeginRequest(); });
+  net::dispatch(executor_, [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      if (self->state_ == State::kClosed) return;
+      self->state_ = State::kHandshaking;
+      // Slowloris guard: the handshake has the time of a request, counted from the accept.
+      self->tcp().expires_after(self->core_->options().request_timeout);
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    [self](beast::error_code error) { self->OnHandshake(error); });
+    } else {
+      self->BeginRequest();
+    }
+  });
 }
 
-void Session::OnStopRequested() {
-  if (state_ == State::kReading || state_ == State::kLingering) Close();
+template <typename Stream>
+void Session<Stream>::OnHandshake(beast::error_code error) {
+  if (state_ != State::kHandshaking) return;  // closed meanwhile
+  if (error) {
+    // Plain HTTP on the HTTPS port, an old TLS version, a timeout, garbage: nothing to answer.
+    spdlog::debug("TLS handshake failed: {}", error.message());
+    Close();
+    return;
+  }
+  BeginRequest();
 }
 
-void Session::Close() {
+template <typename Stream>
+void Session<Stream>::OnStopRequested() {
+  if (state_ == State::kHandshaking || state_ == State::kReading ||
+      state_ == State::kLingering) {
+    Close();
+  }
+}
+
+template <typename Stream>
+void Session<Stream>::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp().close();
 }
 
-void Session::Deliver(HttpResponse&& response) {
+template <typename Stream>
+void Session<Stream>::Deliver(HttpResponse&& response) {
   if (executor_.running_in_this_thread()) {
     OnResponse(std::move(response));
     return;
   }
   core_->IfRunning([&] {
-    net::post(executor_, [self = shared_from_this(), response = std::move(response)]() mutable {
-      self->OnResponse(std::move(response));
-    });
+    net::post(executor_,
+              [self = this->shared_from_this(), response = std::move(response)]() mutable {
+                self->OnResponse(std::move(response));
+              });
   });
 }
 
-void Session::BeginRequest() {
+template <typename Stream>
+void Session<Stream>::BeginRequest() {
   if (state_ == State::kClosed) return;
   state_ = State::kReading;
   parser_.emplace();
@@ -134,7 +183,8 @@ void Session::BeginRequest() {
   ParseBuffered();
 }
 
-void Session::ParseBuffered() {
+template <typename Stream>
+void Session<Stream>::ParseBuffered() {
   while (true) {
     if (buffer_.size() == 0) {
       ReadMore();
@@ -143,7 +193,7 @@ void Session::ParseBuffered() {
     if (!request_started_) {
       // The request deadline runs from its first byte.
       request_started_ = true;
-      stream_.expires_after(core_->options().request_timeout);
+      tcp().expires_after(core_->options().request_timeout);
     }
     beast::error_code error;
     const std::size_t used = parser_->put(buffer_.data(), error);
@@ -173,15 +223,18 @@ void Session::ParseBuffered() {
   }
 }
 
-void Session::ReadMore() {
-  if (!request_started_) stream_.expires_after(core_->options().idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
-                          [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
-                            self->OnRead(error, bytes);
-                          });
+template <typename Stream>
+void Session<Stream>::ReadMore() {
+  if (!request_started_) tcp().expires_after(core_->options().idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunkBytes),
+      [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
+        self->OnRead(error, bytes);
+      });
 }
 
-void Session::OnRead(beast::error_code error, std::size_t bytes) {
+template <typename Stream>
+void Session<Stream>::OnRead(beast::error_code error, std::size_t bytes) {
   if (state_ != State::kReading) return;  // closed meanwhile
   if (error) {
     // EOF between requests, a timeout, a reset or our own Close(): nothing to answer.
@@ -192,9 +245,10 @@ void Session::OnRead(beast::error_code error, std::size_t bytes) {
   ParseBuffered();
 }
 
-void Session::WriteContinue() {
+template <typename Stream>
+void Session<Stream>::WriteContinue() {
   net::async_write(stream_, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
-                   [self = shared_from_this()](beast::error_code error, std::size_t) {
+                   [self = this->shared_from_this()](beast::error_code error, std::size_t) {
                      if (self->state_ != State::kReading) return;
                      if (error) {
                        self->Close();
@@ -204,7 +258,8 @@ void Session::WriteContinue() {
                    });
 }
 
-void Session::FailRequest(beast::error_code error) {
+template <typename Stream>
+void Session<Stream>::FailRequest(beast::error_code error) {
   ApiError api_error;
   if (error == http::error::body_limit) {
     api_error = MakeApiError(http::status::payload_too_large, "payload_too_large",
@@ -225,15 +280,16 @@ void Session::FailRequest(beast::error_code error) {
   OnResponse(MakeErrorResponse(api_error, 11, /*keep_alive=*/false));
 }
 
-void Session::Dispatch() {
+template <typename Stream>
+void Session<Stream>::Dispatch() {
   state_ = State::kHandling;
   HttpRequest request = parser_->release();
   request_keep_alive_ = request.keep_alive();
   request_version_ = request.version();
   counted_in_flight_ = true;
   core_->RequestStarted();
-  stream_.expires_never();  // the handler's time is not the client's
-  auto pending = std::make_shared<PendingResponse>(shared_from_this());
+  tcp().expires_never();  // the handler's time is not the client's
+  auto pending = std::make_shared<PendingResponse>(this->shared_from_this());
   Responder respond = [pending](HttpResponse response) { pending->Deliver(std::move(response)); };
   try {
     core_->handler()(std::move(request), std::move(respond));
@@ -243,7 +299,8 @@ void Session::Dispatch() {
   }
 }
 
-void Session::OnResponse(HttpResponse&& response) {
+template <typename Stream>
+void Session<Stream>::OnResponse(HttpResponse&& response) {
   assert(state_ == State::kHandling || state_ == State::kClosed);
   if (state_ != State::kHandling) {  // the connection was closed by Stop meanwhile
     FinishRequest();
@@ -260,18 +317,20 @@ void Session::OnResponse(HttpResponse&& response) {
   response_.keep_alive(keep_alive);
   response_.prepare_payload();
   close_after_write_ = !keep_alive;
-  stream_.expires_after(core_->options().request_timeout);
+  tcp().expires_after(core_->options().request_timeout);
   // One gather write of the serialized header and the body: the responses are small and whole,
   // so Beast's incremental serializer would only add work.
   SerializeHeader(response_, &header_bytes_);
   const std::array<net::const_buffer, 2> buffers = {
       net::buffer(header_bytes_), net::buffer(response_.body().data(), response_.body().size())};
-  net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code error, std::size_t) {
-    self->OnWrite(error);
-  });
+  net::async_write(stream_, buffers,
+                   [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                     self->OnWrite(error);
+                   });
 }
 
-void Session::OnWrite(beast::error_code error) {
+template <typename Stream>
+void Session<Stream>::OnWrite(beast::error_code error) {
   FinishRequest();
   response_ = {};
   if (state_ != State::kWriting) return;  // closed meanwhile
@@ -286,33 +345,58 @@ void Session::OnWrite(beast::error_code error) {
   BeginRequest();
 }
 
-void Session::FinishRequest() {
+template <typename Stream>
+void Session<Stream>::FinishRequest() {
   if (!counted_in_flight_) return;
   counted_in_flight_ = false;
   core_->RequestFinished();
 }
 
-void Session::Linger() {
+template <typename Stream>
+void Session<Stream>::Linger() {
   state_ = State::kLingering;
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTimeout);
+  tcp().expires_after(kLingerTimeout);
   buffer_.clear();
+  if constexpr (kTls) {
+    // Sends close_notify, then waits for the client's. That wait fails if the client is still
+    // sending (e.g. a body that was refused): the rest is dropped below the TLS layer.
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code error) {
+      if (self->state_ != State::kLingering) return;
+      if (error) {
+        self->DrainTcp();
+      } else {
+        self->Close();  // the client's close_notify: nothing follows it
+      }
+    });
+  } else {
+    DrainTcp();
+  }
+}
+
+template <typename Stream>
+void Session<Stream>::DrainTcp() {
+  beast::error_code ignored;
+  tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
   lingered_bytes_ = 0;
   ReadAndDrop();
 }
 
-void Session::ReadAndDrop() {
-  stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
-                          [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
-                            if (self->state_ != State::kLingering) return;
-                            self->lingered_bytes_ += bytes;
-                            if (error || self->lingered_bytes_ > kLingerBytesMax) {
-                              self->Close();
-                              return;
-                            }
-                            self->ReadAndDrop();
-                          });
+template <typename Stream>
+void Session<Stream>::ReadAndDrop() {
+  tcp().async_read_some(
+      buffer_.prepare(kReadChunkBytes),
+      [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
+        if (self->state_ != State::kLingering) return;
+        self->lingered_bytes_ += bytes;
+        if (error || self->lingered_bytes_ > kLingerBytesMax) {
+          self->Close();
+          return;
+        }
+        self->ReadAndDrop();
+      });
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace estoque::api::http_server_internal

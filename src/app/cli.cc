@@ -165,6 +165,10 @@ int RunCli(int argc, char** argv) {
                  "Requests a key may make at once");
   AddServeOption(serve, &option_names, "rate-limit-roles", &serve_config.rate_limit_roles,
                  "Per-role overrides, ROLE=RPS:BURST,... (e.g. pdv=50:100)");
+  AddServeOption(serve, &option_names, "tls-cert", &serve_config.tls_cert,
+                 "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key");
+  AddServeOption(serve, &option_names, "tls-key", &serve_config.tls_key,
+                 "PEM private key of --tls-cert (not encrypted)");
 
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");

@@ -140,7 +140,7 @@ int RunServe(const ServeConfig& config) {
     auto opened = auth::RocksKeyStore::Open(engine->get());
     if (!opened.ok()) return Fail(opened.status(), "loading the API keys");
     keys = std::move(*opened);
-    const std::string base_url = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) +
+    const std::string base_url = (config.tls_cert.empty() ? "http://" : "https://") + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) +
                                  ":" + std::to_string(port);
     if (!BootstrapAdminKey(*keys, base_url)) return 1;
   } else {
@@ -171,19 +171,23 @@ int RunServe(const ServeConfig& config) {
   http_options.port = port;
   http_options.io_threads =
       config.io_threads > 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  if (!config.tls_cert.empty()) {
+    http_options.tls = api::TlsOptions{config.tls_cert, config.tls_key};
+  }
   auto server = api::HttpServer::Create(
       http_options, [&service](api::HttpRequest&& request, api::Responder respond) {
         service.Handle(std::move(request), std::move(respond));
       });
   if (!server.ok()) {
     worker.Stop();
-    return Fail(server.status(), "listening");
+    return Fail(server.status(), "starting the HTTP server");
   }
   (*server)->Start();
   spdlog::info("ready in {} ms: data={} durability={} zone={} recovered_messages={}",
                (MonotonicMicros() - open_started_us) / 1000, config.data_dir, config.durability,
                config.time_zone, recovered);
-  std::printf("estoque listening on http://%s:%u\n", host.c_str(), (*server)->port());
+  std::printf("estoque listening on %s://%s:%u\n", http_options.tls ? "https" : "http",
+              host.c_str(), (*server)->port());
   std::fflush(stdout);
 
   sigset_t signals = TerminationSignals();

@@ -10,10 +10,10 @@ namespace estoque::app {
 // any thread exists, so that only RunServe's sigwait sees the signals.
 void BlockTerminationSignals();
 
-// Runs the server. Prints "estoque listening on http://HOST:PORT" on stdout once it accepts
-// connections. On SIGTERM/SIGINT: writes get 503, in-flight requests finish, the queue is drained
-// by the worker (bounded by shutdown_drain_ms; what remains stays durable for the next start),
-// everything is flushed and closed. Returns the process exit code (0 on a clean shutdown, 1 if it
+// Runs the server. Prints "estoque listening on http://HOST:PORT" (https:// with TLS) on stdout
+// once it accepts connections. On SIGTERM/SIGINT: writes get 503, in-flight requests finish, the
+// queue is drained by the worker (bounded by shutdown_drain_ms; what remains stays durable for the
+// next start), everything is flushed and closed. Returns the process exit code (0 on a clean shutdown, 1 if it
 // could not start, with the reason on stderr).
 int RunServe(const ServeConfig& config);
 

@@ -70,6 +70,11 @@ Status ValidateServeConfig(const ServeConfig& config) {
   if (!(config.rate_limit_burst >= 1 && config.rate_limit_burst <= 1e9)) {
     return Status::InvalidArgument("rate-limit-burst: must be 1 .. 1e9");
   }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Status::InvalidArgument(config.tls_cert.empty()
+                                       ? "tls-key: given without tls-cert (HTTPS needs both)"
+                                       : "tls-cert: given without tls-key (HTTPS needs both)");
+  }
   std::vector<std::pair<std::string, std::pair<double, double>>> roles;
   return ParseRoleRateLimits(config.rate_limit_roles, &roles);
 }

@@ -33,6 +33,8 @@ struct ServeConfig {
   double rate_limit_rps = 1000;            // per key, default for every role (0: no throttling)
   double rate_limit_burst = 2000;          // per key: requests allowed at once
   std::string rate_limit_roles;            // overrides per role: "pdv=50:100,leitura=500:1000"
+  std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
+  std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
 };
 
 // Parses rate_limit_roles ("role=rps:burst,..."); InvalidArgument naming the bad part.
@@ -42,7 +44,8 @@ Status ParseRoleRateLimits(const std::string& text,
 // "host:port" -> parts. InvalidArgument if malformed or the port is not 0..65535.
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
-// Checks every field (zone exists, durability known, bounds > 0). InvalidArgument naming the field.
+// Checks every field (zone exists, durability known, bounds > 0, tls_cert and tls_key both set or
+// both empty). InvalidArgument naming the field. (The TLS files are read when the server starts.)
 Status ValidateServeConfig(const ServeConfig& config);
 
 }  // namespace estoque::app

@@ -40,6 +40,7 @@ std::string ServerProcess::output() const {
 
 bool ServerProcess::Start(std::chrono::milliseconds timeout) {
   port_ = 0;
+  url_.clear();
   const std::string binary = ESTOQUE_BINARY;
   std::vector<std::string> args = {binary, "serve", "--listen", "127.0.0.1:0", "--data", data_dir_};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
@@ -82,16 +83,22 @@ bool ServerProcess::Start(std::chrono::milliseconds timeout) {
   }
   pid_ = pid;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const std::string marker = "listening on http://127.0.0.1:";
+  const std::string marker = "listening on ";  // then http://127.0.0.1:PORT or https://...
+  const std::string host = "://127.0.0.1:";
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string log = output();
     const auto at = log.find(marker, offset);
-    if (at != std::string::npos) {
-      const auto end = log.find('\n', at);
-      if (end != std::string::npos) {
-        port_ = static_cast<uint16_t>(std::stoi(log.substr(at + marker.size(), end - at - marker.size())));
-        return true;
+    const auto end = at == std::string::npos ? std::string::npos : log.find('\n', at);
+    if (end != std::string::npos) {
+      url_ = log.substr(at + marker.size(), end - at - marker.size());
+      const auto port_at = url_.find(host);
+      if (port_at == std::string::npos) {
+        last_error_ = "unexpected listening line: " + url_;
+        Kill();
+        return false;
       }
+      port_ = static_cast<uint16_t>(std::stoi(url_.substr(port_at + host.size())));
+      return true;
     }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

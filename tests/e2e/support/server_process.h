@@ -1,6 +1,6 @@
 // ServerProcess: runs the real `estoque serve` binary for end-to-end tests, on 127.0.0.1 with a
-// free port (--listen 127.0.0.1:0; the bound address is read from its stdout) and a temporary
-// data directory that is removed at the end.
+// free port (--listen 127.0.0.1:0; the bound address, http:// or https://, is read from its
+// stdout) and a temporary data directory that is removed at the end.
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +37,8 @@ class ServerProcess {
   uint16_t port() const { return port_; }
   // The running child's process id (-1 when not running), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return pid_; }
+  // The base URL it printed: "http://127.0.0.1:PORT", or "https://..." when serving TLS.
+  const std::string& url() const { return url_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& last_error() const { return last_error_; }
   // Everything the child wrote on stdout/stderr so far (for failure messages).
@@ -50,6 +52,7 @@ class ServerProcess {
   std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::string url_;
   std::string log_path_;
   std::string last_error_;
 };
