@@ -41,11 +41,14 @@ simdjson::error_code ReadString(ondemand::value& value, std::string_view* text) 
   const std::string_view token = value.raw_json_token();
   if (token.empty() || token.front() != '"') return simdjson::INCORRECT_TYPE;
   const std::size_t length = UnescapedLength(token.data() + 1);
-  if (length != std::string_view::npos) {
-    *text = std::string_view(token.data() + 1, length);
-    return simdjson::SUCCESS;
-  }
-  return value.get_string().get(*text);
+  if (length == std::string_view::npos) return value.get_string().get(*text);
+  // raw_json_token() only peeks: the string must still be consumed. A value left unread is
+  // skipped by On-Demand, which takes a string followed by ':' for a key, so the broken
+  // {"a":"b":{}},"c":1} would pass as valid JSON.
+  ondemand::raw_json_string consumed;
+  if (auto error = value.get_raw_json_string().get(consumed)) return error;
+  *text = std::string_view(token.data() + 1, length);
+  return simdjson::SUCCESS;
 }
 
 simdjson::error_code ReadKey(ondemand::field& field, std::string_view* key) {

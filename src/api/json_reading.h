@@ -25,9 +25,9 @@ std::string_view TrimToken(std::string_view token);
 // True if `text` matches the JSON number grammar (RFC 8259 section 6) exactly.
 bool IsJsonNumberText(std::string_view text);
 
-// The text of `value`, which must be a string (else INCORRECT_TYPE). Without escapes it is a view
-// into the document's buffer (no copy); otherwise simdjson's unescaped copy. Either way it stays
-// valid while the document lives.
+// The text of `value`, which must be a string (else INCORRECT_TYPE), consuming it. Without escapes
+// it is a view into the document's buffer (no copy); otherwise simdjson's unescaped copy. Either
+// way it stays valid while the document lives.
 simdjson::error_code ReadString(simdjson::ondemand::value& value, std::string_view* text);
 
 // The key of `field`, read like ReadString. Call at most once per field.

@@ -73,6 +73,57 @@ simdjson::error_code Build(ondemand::value value, std::size_t depth, JsonNode* o
   return simdjson::INCORRECT_TYPE;
 }
 
+// `text` without the JSON whitespace around it.
+std::string_view TrimWhitespace(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
+                           text.front() == '\r')) {
+    text.remove_prefix(1);
+  }
+  return json::TrimToken(text);
+}
+
+// A document whose root is a scalar (`body` is the whole document): simdjson reads it from the
+// document itself (such a document is not a value, and get_value() refuses it). Includes the
+// check that nothing follows the scalar.
+simdjson::error_code BuildScalarRoot(ondemand::document& document, ondemand::json_type type,
+                                     std::string_view body, JsonNode* out) {
+  switch (type) {
+    case ondemand::json_type::number: {
+      // A root number is only consumed by converting it (which refuses numbers beyond a double or
+      // a 64-bit integer), so its exact text must be all the body holds.
+      out->kind = JsonNode::Kind::kNumber;
+      std::string_view token;
+      if (auto error = document.raw_json_token().get(token)) return error;
+      out->text.assign(json::TrimToken(token));
+      if (!json::IsJsonNumberText(out->text)) return simdjson::NUMBER_ERROR;
+      return TrimWhitespace(body) == out->text ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
+    }
+    case ondemand::json_type::string: {
+      out->kind = JsonNode::Kind::kString;
+      std::string_view text;
+      if (auto error = document.get_string().get(text)) return error;
+      out->text.assign(text);
+      return json::CheckDocumentEnd(document);
+    }
+    // The atoms by their text too: simdjson 3.0's document::get_bool() takes "false1" for false
+    // and document::is_null() refuses "null" followed by whitespace.
+    case ondemand::json_type::boolean: {
+      out->kind = JsonNode::Kind::kBool;
+      const std::string_view atom = TrimWhitespace(body);
+      out->boolean = atom == "true";
+      if (out->boolean || atom == "false") return simdjson::SUCCESS;
+      return atom.starts_with('t') ? simdjson::T_ATOM_ERROR : simdjson::F_ATOM_ERROR;
+    }
+    case ondemand::json_type::null:
+      out->kind = JsonNode::Kind::kNull;
+      return TrimWhitespace(body) == "null" ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    case ondemand::json_type::object:
+    case ondemand::json_type::array:
+      break;
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
 ApiError InvalidJson(simdjson::error_code error) {
   return MakeApiError(http::status::bad_request, "invalid_json",
                       "request body is not valid JSON: " + json::ErrorReason(error));
@@ -92,10 +143,16 @@ ApiResult<JsonNode> ParseJsonTree(std::string_view body) {
   ondemand::document document;
   if (auto error = json::ThreadParser().iterate(padded).get(document)) return InvalidJson(error);
   JsonNode root;
-  ondemand::value value;
-  if (auto error = document.get_value().get(value)) return InvalidJson(error);
-  if (auto error = Build(value, 1, &root)) return InvalidJson(error);
-  if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+  ondemand::json_type type;
+  if (auto error = document.type().get(type)) return InvalidJson(error);
+  if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
+    ondemand::value value;
+    if (auto error = document.get_value().get(value)) return InvalidJson(error);
+    if (auto error = Build(value, 1, &root)) return InvalidJson(error);
+    if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+  } else if (auto error = BuildScalarRoot(document, type, body, &root)) {
+    return InvalidJson(error);
+  }
   return root;
 }
 

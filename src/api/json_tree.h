@@ -19,15 +19,26 @@ namespace estoque::api {
 
 struct JsonNode {
   enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+  // One member of an object. (Not a std::pair: a pair of a type still being defined is not
+  // portable; clang with libstdc++ refuses it.)
+  struct Member;
+
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // kString: the unescaped string; kNumber: the number's exact JSON text
-  std::vector<JsonNode> items;                            // kArray
-  std::vector<std::pair<std::string, JsonNode>> members;  // kObject, in body order
-  std::vector<std::string> duplicate_keys;                // kObject: keys that appeared twice
+  std::vector<JsonNode> items;              // kArray
+  std::vector<Member> members;              // kObject, in body order
+  std::vector<std::string> duplicate_keys;  // kObject: keys that appeared twice
 
   // The member named `name` (the first, if repeated), or nullptr.
   const JsonNode* Find(std::string_view name) const;
+};
+
+struct JsonNode::Member {
+  Member(std::string member_key, JsonNode member_value)
+      : key(std::move(member_key)), value(std::move(member_value)) {}
+  std::string key;
+  JsonNode value;
 };
 
 // Parses a whole body. 400 "invalid_json" (with simdjson's reason) if it is not one valid JSON

@@ -50,25 +50,42 @@ Member LookupMember(std::string_view key) {
   return Member::kUnknown;
 }
 
-// An item's time as parsed, and whether its text had whole seconds only.
+// An item's time as parsed, and how its text was written.
 struct ItemTime {
   int64_t us;
-  bool whole_seconds;
+  bool whole_seconds;  // no fractional digits
+  bool zone_less;      // no UTC offset: a local time of the item's zone
 };
 
-// Both time keys of one item must name the same instant. The seed's format carries no fractional
-// seconds, so a whole-second time also agrees with any instant within that second (our own
-// responses carry both keys that way); the more precise time is kept. nullopt if they disagree.
-std::optional<ItemTime> MergeTimes(const ItemTime& first, const ItemTime& second) {
+// True if `text`, a time ParseTimestampMicros accepted, ends in a UTC offset ("Z", "+HH:MM",
+// "-HH:MM"); false for a zone-less local time.
+bool HasUtcOffset(std::string_view text) {
+  if (text.ends_with('Z') || text.ends_with('z')) return true;
+  return text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-');
+}
+
+// True if `whole` (a whole-second text) may name the instant `precise`: the same instant but for
+// the sub-second digits `whole` lacks, or, when `whole` is a zone-less local time, any instant
+// whose local time in `zone` is that second. (In a DST fold a local time names two instants;
+// ParseTimestampMicros reads the earlier, but the seed key of our own answer for the later one is
+// the same text.)
+bool WholeSecondNames(const ItemTime& whole, const ItemTime& precise, const domain::TimeZone& zone) {
   constexpr int64_t kMicrosPerSecond = 1'000'000;
-  if (first.us == second.us) return first.whole_seconds ? second : first;
   // Times are >= 1970, so division truncates to the whole second.
-  if (first.whole_seconds && first.us == second.us / kMicrosPerSecond * kMicrosPerSecond) {
-    return second;
-  }
-  if (second.whole_seconds && second.us == first.us / kMicrosPerSecond * kMicrosPerSecond) {
-    return first;
-  }
+  if (whole.us == precise.us / kMicrosPerSecond * kMicrosPerSecond) return true;
+  return whole.zone_less &&
+         domain::FormatSeedLocalTime(whole.us, zone) == domain::FormatSeedLocalTime(precise.us, zone);
+}
+
+// Both time keys of one item must name the same instant. The seed's format carries no fractional
+// seconds (nor an offset), so a whole-second time also agrees with any instant within that second
+// (our own responses carry both keys that way; WholeSecondNames); the more precise time is kept.
+// nullopt if they disagree.
+std::optional<ItemTime> MergeTimes(const ItemTime& first, const ItemTime& second,
+                                   const domain::TimeZone& zone) {
+  if (first.us == second.us) return first.whole_seconds ? second : first;
+  if (first.whole_seconds && WholeSecondNames(first, second, zone)) return second;
+  if (second.whole_seconds && WholeSecondNames(second, first, zone)) return first;
   return std::nullopt;
 }
 
@@ -212,11 +229,12 @@ class BodyDecoder {
         problems_.Add(index, key, parsed.status().message());
         continue;
       }
-      const ItemTime this_time{*parsed, text.find('.') == std::string_view::npos};
+      const ItemTime this_time{*parsed, text.find('.') == std::string_view::npos,
+                               !HasUtcOffset(text)};
       if (!time) {
         time = this_time;
         first_time_member = key;
-      } else if (std::optional<ItemTime> merged = MergeTimes(*time, this_time)) {
+      } else if (std::optional<ItemTime> merged = MergeTimes(*time, this_time, zone)) {
         time = merged;
       } else {
         problems_.Add(index, key, "names another instant than " + std::string(first_time_member));

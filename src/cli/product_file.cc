@@ -228,9 +228,13 @@ ProductFileFormat DetectProductFileFormat(const std::string& path, std::string_v
 Result<std::vector<ProductRow>> ReadProductFile(const std::string& path) {
   Result<std::string> contents = ReadWholeFile(path);
   if (!contents.ok()) return contents.status();
-  return DetectProductFileFormat(path, *contents) == ProductFileFormat::kJson
-             ? ReadJson(path, *contents)
-             : ReadCsv(path, *contents);
+  return ParseProductFile(path, *contents);
+}
+
+Result<std::vector<ProductRow>> ParseProductFile(const std::string& path, std::string_view contents) {
+  return DetectProductFileFormat(path, contents) == ProductFileFormat::kJson
+             ? ReadJson(path, contents)
+             : ReadCsv(path, contents);
 }
 
 }  // namespace estoque::cli

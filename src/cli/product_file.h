@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -43,5 +44,9 @@ ProductFileFormat DetectProductFileFormat(const std::string& path, std::string_v
 // ("line 12: codigo_barra: must be 8 to 14 digits", up to kImportProblemsListedMax of them, one
 // per line), an unknown or repeated column, a repeated codigo_barra, or an empty file.
 Result<std::vector<ProductRow>> ReadProductFile(const std::string& path);
+
+// ReadProductFile on `contents`, the file's bytes already in memory: `path` names the file in
+// messages and picks the format (DetectProductFileFormat).
+Result<std::vector<ProductRow>> ParseProductFile(const std::string& path, std::string_view contents);
 
 }  // namespace estoque::cli

@@ -15,6 +15,9 @@ constexpr int kFractionDigitsMax = 6;  // microseconds: the stored resolution
 constexpr int kOffsetHoursMax = 23;
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kSecondsPerDay = 86'400;
+// The last second of the accepted instants, 9999-12-31T23:59:59Z (DaysFromCivil(10000, 1, 1) *
+// kSecondsPerDay - 1).
+constexpr int64_t kLastSecond = 253'402'300'799;
 
 constexpr std::string_view kFormatReason = "expected YYYY-MM-DD HH:MM:SS or RFC 3339 with offset";
 
@@ -167,6 +170,17 @@ void PutDateTime(char* buffer, const LocalFields& f, char separator) {
   PutDigitsBackwards(&p, f.date.year, 4);
 }
 
+// The UTC offset the formatters write `unix_micros` with: `zone`'s, unless the local time would
+// fall after year 9999 (the last hours of 9999 east of UTC), which four year digits cannot
+// hold: then 0, UTC.
+int64_t WrittenOffset(int64_t unix_micros, const TimeZone& zone) {
+  int64_t seconds = unix_micros / kMicrosPerSecond;
+  if (unix_micros % kMicrosPerSecond < 0) --seconds;
+  const int64_t offset =
+      OffsetAt(zone.zone(), date::sys_seconds{std::chrono::seconds{seconds}}).count();
+  return seconds + offset > kLastSecond ? 0 : offset;
+}
+
 }  // namespace
 
 Result<TimeZone> TimeZone::Locate(std::string_view iana_name) {
@@ -234,7 +248,10 @@ Result<int64_t> ParseTimestampMicros(std::string_view text, const TimeZone& zone
   }
   if (rfc3339_separator && !has_offset) return format_error();
 
-  if (year < kYearMin || year > kYearMax) return Status::InvalidArgument("year must be 1970 to 9999");
+  // The range is checked on the instant below; a local date in 1969 may still name an instant of
+  // 1970 (our own output for the first hours of 1970 in a zone west of UTC is one).
+  const auto year_error = [] { return Status::InvalidArgument("year must be 1970 to 9999"); };
+  if (year < kYearMin - 1 || year > kYearMax) return year_error();
   if (month < 1 || month > 12 || day < 1 || static_cast<unsigned>(day) > DaysInMonth(year, month)) {
     return Status::InvalidArgument("invalid date");
   }
@@ -253,27 +270,23 @@ Result<int64_t> ParseTimestampMicros(std::string_view text, const TimeZone& zone
     }
     utc_seconds = sys.time_since_epoch().count();
   }
-  if (utc_seconds < 0) return Status::InvalidArgument("before 1970-01-01T00:00:00Z");
+  if (utc_seconds < 0) {
+    return year < kYearMin ? year_error() : Status::InvalidArgument("before 1970-01-01T00:00:00Z");
+  }
+  if (utc_seconds > kLastSecond) return year_error();  // e.g. 9999-12-31T23:00:00-03:00
   return utc_seconds * kMicrosPerSecond + micros;
 }
 
 std::string FormatSeedLocalTime(int64_t unix_micros, const TimeZone& zone) {
-  const LocalFields fields = [&] {
-    int64_t seconds = unix_micros / kMicrosPerSecond;
-    if (unix_micros % kMicrosPerSecond < 0) --seconds;
-    const auto offset = OffsetAt(zone.zone(), date::sys_seconds{std::chrono::seconds{seconds}});
-    return SplitLocal(unix_micros + offset.count() * kMicrosPerSecond);
-  }();
+  const LocalFields fields =
+      SplitLocal(unix_micros + WrittenOffset(unix_micros, zone) * kMicrosPerSecond);
   char buffer[19];
   PutDateTime(buffer, fields, ' ');
   return std::string(buffer, sizeof(buffer));
 }
 
 std::string FormatRfc3339(int64_t unix_micros, const TimeZone& zone) {
-  int64_t seconds = unix_micros / kMicrosPerSecond;
-  if (unix_micros % kMicrosPerSecond < 0) --seconds;
-  const int64_t offset_seconds =
-      OffsetAt(zone.zone(), date::sys_seconds{std::chrono::seconds{seconds}}).count();
+  const int64_t offset_seconds = WrittenOffset(unix_micros, zone);
   const LocalFields fields = SplitLocal(unix_micros + offset_seconds * kMicrosPerSecond);
   // "YYYY-MM-DDTHH:MM:SS" + ".ffffff" + "+HH:MM"
   char buffer[19 + 7 + 6];

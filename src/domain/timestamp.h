@@ -46,17 +46,23 @@ inline constexpr std::string_view kDefaultTimeZoneName = "America/Sao_Paulo";
 // offset"), impossible date like 2024-02-30 ("invalid date"), hour/minute/second out of range
 // ("invalid time of day"), out-of-range offset ("invalid UTC offset"), more than 6 fraction
 // digits, a local time skipped by DST in `zone` ("time does not exist in <zone> (DST gap)"),
-// years outside 1970..9999, or an instant before the Unix epoch (1970-01-01T00:30+01:00).
-// Thread-safe.
+// or an instant outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z: "year must be 1970
+// to 9999" when the text's year is outside that range or the instant is after it, "before
+// 1970-01-01T00:00:00Z" when a 1970 text names an earlier instant (1970-01-01T00:30+01:00).
+// A local date of 1969 is fine if it names an instant of 1970 (1969-12-31T21:00:00-03:00, which
+// is how FormatRfc3339 writes the epoch in São Paulo). Thread-safe.
 Result<int64_t> ParseTimestampMicros(std::string_view text, const TimeZone& zone);
 
-// "YYYY-MM-DD HH:MM:SS" in `zone` (the seed's wire format; sub-second digits are dropped).
-// Thread-safe.
+// "YYYY-MM-DD HH:MM:SS" in `zone` (the seed's wire format; sub-second digits are dropped). An
+// instant whose local date in `zone` would be in year 10000 is written in UTC instead (as by
+// FormatRfc3339). Thread-safe.
 std::string FormatSeedLocalTime(int64_t unix_micros, const TimeZone& zone);
 
 // RFC 3339 in `zone` with its offset: "2024-05-27T21:16:31-03:00", with ".ffffff" only when the
-// microseconds are non-zero. A zero offset is written "+00:00" (never "Z"). Thread-safe.
-// ParseTimestampMicros(FormatRfc3339(t, z), any zone) == t for every t >= 0 before year 10000.
+// microseconds are non-zero. A zero offset is written "+00:00" (never "Z"). An instant whose local
+// date in `zone` would be in year 10000 (the last hours of 9999 east of UTC) is written in UTC.
+// Thread-safe. ParseTimestampMicros(FormatRfc3339(t, z), any zone) == t for every t >= 0 before
+// year 10000 (UTC).
 std::string FormatRfc3339(int64_t unix_micros, const TimeZone& zone);
 
 }  // namespace estoque::domain

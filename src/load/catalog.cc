@@ -40,8 +40,12 @@ const boost::json::string* StringMember(const boost::json::object& object, std::
 Result<std::vector<Product>> LoadCatalog(const std::string& path) {
   Result<std::string> contents = ReadWholeFile(path);
   if (!contents.ok()) return contents.status();
+  return ParseCatalog(*contents, path);
+}
+
+Result<std::vector<Product>> ParseCatalog(std::string_view json, const std::string& path) {
   boost::system::error_code error;
-  const boost::json::value root = boost::json::parse(*contents, error);
+  const boost::json::value root = boost::json::parse(json, error);
   if (error) return Status::InvalidArgument("catalog " + path + ": " + error.message());
   const boost::json::array* entries = root.if_array();
   if (entries == nullptr) return Status::InvalidArgument("catalog " + path + ": not a JSON array");

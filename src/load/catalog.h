@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -26,6 +27,9 @@ inline constexpr std::size_t kCatalogFileBytesMax = 256 * 1024 * 1024;
 // barcodes must be unique. InvalidArgument naming the first bad entry, NotFound if the file cannot
 // be opened, InvalidArgument for an empty catalog.
 Result<std::vector<Product>> LoadCatalog(const std::string& path);
+
+// LoadCatalog on `json`, the file's contents already in memory; `path` only names it in messages.
+Result<std::vector<Product>> ParseCatalog(std::string_view json, const std::string& path);
 
 // `count` products with deterministic, unique 13-digit barcodes with valid GTIN check digits
 // ("789" + 9-digit index + check digit) and names cycling through Portuguese product names

@@ -38,8 +38,10 @@ std::optional<AlertKind> ParseAlertKind(std::string_view text) {
 bool CountIsNewest(const StockState& state, int64_t at_us, int64_t quantity_milli,
                    std::string_view identity) {
   if (!state.has_count) return true;
+  // Both sides as string_view: clang cannot order a tuple of string_view against one of string.
+  const std::string_view count_identity = state.count_identity;
   return std::tie(at_us, quantity_milli, identity) >
-         std::tie(state.count_at_us, state.count_quantity_milli, state.count_identity);
+         std::tie(state.count_at_us, state.count_quantity_milli, count_identity);
 }
 
 bool DeltaIsAfterCount(const StockState& state, int64_t at_us) {

@@ -357,6 +357,30 @@ TEST(PositionJsonEncode, RoundTrip) {
   }
 }
 
+// Regression (found by fuzz/position_json_fuzz.cc): in a DST fold a local time names two
+// instants. The seed key of our answer for the later one is the same text as for the earlier one,
+// and the answer must still decode to what it encodes.
+TEST(PositionJsonEncode, RoundTripInADstFold) {
+  // São Paulo left DST at 2019-02-17 00:00 -02:00: 2019-02-16 23:30 happened at -02:00 and -03:00.
+  for (const int64_t time_us :
+       {Micros("2019-02-16T23:30:00-02:00"), Micros("2019-02-16T23:30:00-03:00"),
+        Micros("2019-02-16T23:30:00.75-03:00")}) {
+    const domain::Position position{"5140642011605", "1001", "Café", 1'000, time_us};
+    const std::string encoded = EncodePosition(position, Zone());
+    auto decoded = Decode("[" + encoded + "]");
+    ASSERT_TRUE(decoded.ok()) << encoded << " " << RenderApiError(decoded.error());
+    EXPECT_EQ(decoded.value()[0], position) << encoded;
+  }
+  // Two offsets still name two instants.
+  const std::string both_offsets = std::string(R"([{"codigo_barra":"5140642011605",)") +
+      R"("nome_produto":"X","filial":"1","qtd_estoque":1,)" +
+      R"("data_atulizacao_posicao_estoque":"2019-02-16T23:30:00-02:00",)" +
+      R"("data_atualizacao_posicao_estoque":"2019-02-16T23:30:00-03:00"}])";
+  const ApiError error = ErrorOf(both_offsets);
+  ASSERT_EQ(error.details.size(), 1u);
+  EXPECT_EQ(error.details[0].field, "data_atualizacao_posicao_estoque");
+}
+
 TEST(PositionJsonEncode, ControlCharactersAreEscaped) {
   std::string out;
   JsonWriter writer(&out);

@@ -634,6 +634,18 @@ TEST_F(ApiServiceTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call(http::verb::get, "/v1/consulta")[http::field::allow], "POST");
 }
 
+// The HTTP parser lets bytes >= 0x80 through in a target; the 404 message must still be valid
+// UTF-8, so JSON (fuzz/api_request_fuzz.cc found the raw bytes quoted in it).
+TEST_F(ApiServiceTest, UnknownRouteMessageIsValidUtf8) {
+  const HttpResponse response = Get("/v1/reservas\xff\xfepedido/liberacao");
+  EXPECT_EQ(response.result(), http::status::not_found);
+  boost::system::error_code error;
+  const json::value body = json::parse(response.body(), error);
+  ASSERT_FALSE(error) << response.body();
+  EXPECT_EQ(json::value_to<std::string>(body.at("error").at("message")),
+            "no such route: /v1/reservas%FF%FEpedido/liberacao");
+}
+
 TEST_F(ApiServiceTest, KeepAliveFollowsTheRequest) {
   EXPECT_TRUE(Call(http::verb::get, "/health", "", std::nullopt, 11).keep_alive());
   const HttpResponse response = Call(http::verb::get, "/health", "", std::nullopt, 10);

@@ -144,6 +144,31 @@ TEST_F(TimestampTest, ValidatesTimeOfDayOffsetsAndYears) {
   EXPECT_EQ(ParseOk("1970-01-01T00:00:00-03:00", utc_), 3 * kHour);
 }
 
+// Regression (found by fuzz/request_text_fuzz.cc): the range is one of instants, so what the
+// formatters write for the first hours of 1970 west of UTC and the last hours of 9999 east of it
+// reads back, and a 9999 text naming an instant of year 10000 is refused.
+TEST_F(TimestampTest, RangeEdgesRoundTripInEveryZone) {
+  EXPECT_EQ(FormatRfc3339(0, sao_paulo_), "1969-12-31T21:00:00-03:00");
+  EXPECT_EQ(ParseOk("1969-12-31T21:00:00-03:00", utc_), 0);
+  EXPECT_EQ(ParseOk("1969-12-31 21:00:00", sao_paulo_), 0);
+  EXPECT_EQ(ParseError("1969-12-31 20:59:59", sao_paulo_), "year must be 1970 to 9999");
+  EXPECT_EQ(ParseError("9999-12-31T23:00:00-03:00", utc_), "year must be 1970 to 9999");
+  EXPECT_EQ(ParseError("9999-12-31 23:00:00", sao_paulo_), "year must be 1970 to 9999");
+  const TimeZone kolkata = *TimeZone::Locate("Asia/Kolkata");
+  constexpr int64_t kLast = 253402300799999999;  // 9999-12-31T23:59:59.999999Z
+  EXPECT_EQ(FormatRfc3339(kLast, kolkata), "9999-12-31T23:59:59.999999+00:00");
+  EXPECT_EQ(FormatSeedLocalTime(kLast, kolkata), "9999-12-31 23:59:59");
+  EXPECT_EQ(FormatRfc3339(kLast - 6 * kHour, kolkata), "9999-12-31T23:29:59.999999+05:30");
+  for (const int64_t t : {int64_t{0}, int64_t{1}, 3 * kHour - 1, kLast, kLast - 5 * kHour}) {
+    for (const TimeZone* zone : {&std::as_const(sao_paulo_), &std::as_const(utc_), &kolkata}) {
+      const std::string text = FormatRfc3339(t, *zone);
+      const Result<int64_t> parsed = ParseTimestampMicros(text, utc_);
+      ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status().ToString();
+      EXPECT_EQ(*parsed, t) << text;
+    }
+  }
+}
+
 TEST_F(TimestampTest, RejectsMoreThanMicrosecondPrecision) {
   for (const char* bad : {"2024-05-27 21:16:31.1234567", "2024-05-27T21:16:31.123456789Z",
                           "2024-05-27T21:16:31.0000000-03:00"}) {
