@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cassert>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,7 @@ constexpr std::array kRoutes = {
     Route{http::verb::delete_, "/v1/admin/keys/{id}", kAdmin, handlers::RevokeKey},
     Route{http::verb::post, "/v1/admin/keys/{id}/rotate", kAdmin, handlers::RotateKey},
     Route{http::verb::get, "/v1/admin/audit", kAdmin, handlers::ListAudit},
+    Route{http::verb::get, "/v1/admin/backup", kAdmin, handlers::Backup},
 };
 
 bool IsParameter(std::string_view segment) {
@@ -182,11 +184,13 @@ Responder Audited(Responder respond, auth::AuditLog* audit, const Caller& caller
   }
   entry.method = std::string(request.method_string());
   entry.path = PrintablePath(path);
-  return [respond = std::move(respond), audit, entry = std::move(entry)](HttpResponse response) mutable {
+  // A streamed response (a backup) is recorded with the status of its head, when it starts.
+  return Responder::Streaming([respond = std::move(respond), audit, entry = std::move(entry)](
+                                  HttpResponse response, std::unique_ptr<BodySource> body) mutable {
     entry.status = static_cast<int>(response.result_int());
     audit->Record(std::move(entry));
-    respond(std::move(response));
-  };
+    respond(std::move(response), std::move(body));
+  });
 }
 
 ApiError Unauthorized() {
@@ -296,18 +300,20 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
 }  // namespace
 
 ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
-                       catalog::Catalog* catalog, ApiConfig config, ApiSecurity security)
+                       catalog::Catalog* catalog, ApiConfig config, ApiSecurity security,
+                       backup::Snapshotter* backups)
     : store_(store),
       queue_(queue),
       catalog_(catalog),
       config_(std::move(config)),
-      security_(security) {
+      security_(security),
+      backups_(backups) {
   assert(store_ != nullptr && queue_ != nullptr && catalog_ != nullptr);
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_,   queue_,          catalog_,
-                                        &config_, &shutting_down_, &security_};
+  const handlers::ServiceContext context{store_,   queue_,          catalog_, &config_,
+                                        &shutting_down_, &security_, backups_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

@@ -11,6 +11,10 @@
 #include "queue/message_queue.h"
 #include "store/inventory_store.h"
 
+namespace estoque::backup {
+class Snapshotter;
+}  // namespace estoque::backup
+
 namespace estoque::auth {
 class AuditLog;
 class KeyStore;
@@ -36,9 +40,11 @@ struct ApiSecurity {
 // Thread-safe: Handle may run concurrently on every I/O thread.
 class ApiService {
  public:
-  // `store`, `queue` and `catalog` must outlive the service.
+  // `store`, `queue` and `catalog` must outlive the service. `backups` takes the copies GET
+  // /v1/admin/backup sends (null: that route answers 404 backup_unavailable); it must outlive the
+  // service.
   ApiService(store::InventoryStore* store, queue::MessageQueue* queue, catalog::Catalog* catalog,
-             ApiConfig config, ApiSecurity security = {});
+             ApiConfig config, ApiSecurity security = {}, backup::Snapshotter* backups = nullptr);
 
   // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
   // committer thread for accepted writes).
@@ -53,6 +59,7 @@ class ApiService {
   catalog::Catalog* catalog_;
   ApiConfig config_;
   ApiSecurity security_;
+  backup::Snapshotter* backups_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -23,6 +23,7 @@ struct ServiceContext {
   const ApiConfig* config;
   const std::atomic<bool>* shutting_down;
   const ApiSecurity* security;
+  backup::Snapshotter* backups;  // null: no backups (GET /v1/admin/backup answers 404)
 };
 
 // One routed request.
@@ -125,5 +126,11 @@ void RevokeKey(const ServiceContext& context, RouteRequest& request, Responder& 
 void RotateKey(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/admin/audit?chave=&desde=&ate=&limit=&cursor= (newest first).
 void ListAudit(const ServiceContext& context, RouteRequest& request, Responder& respond);
+
+// Online backup (backup_handler.cc).
+// GET /v1/admin/backup: 200 with the backup stream (backup/backup_stream.h) as
+// application/octet-stream, taken while the server keeps serving; 409 backup_in_progress while
+// another backup is being sent; 503 while shutting down.
+void Backup(const ServiceContext& context, RouteRequest& request, Responder& respond);
 
 }  // namespace estoque::api::handlers

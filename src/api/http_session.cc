@@ -1,5 +1,6 @@
 #include "api/http_session.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <chrono>
@@ -28,6 +29,10 @@ constexpr std::size_t kReadChunkBytes = 16 * 1024;
 // much and for this long.
 constexpr std::size_t kLingerBytesMax = 4 * 1024 * 1024;
 constexpr std::chrono::milliseconds kLingerTimeout{2'000};
+
+// Bytes of a streamed body read and written at a time. Each read runs on the I/O thread, so it is
+// kept short; the socket's buffers keep the connection busy meanwhile.
+constexpr std::size_t kStreamChunkBytes = 256 * 1024;
 
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -79,16 +84,17 @@ class Session<Stream>::PendingResponse {
     spdlog::error("HTTP handler dropped a request without responding");
     // OnResponse sets the request's HTTP version.
     session_->Deliver(MakeErrorResponse(
-        MakeApiError(http::status::internal_server_error, "internal", "internal error"),
-        /*http_version=*/11, /*keep_alive=*/false));
+                          MakeApiError(http::status::internal_server_error, "internal", "internal error"),
+                          /*http_version=*/11, /*keep_alive=*/false),
+                      nullptr);
   }
 
-  void Deliver(HttpResponse&& response) {
+  void Deliver(HttpResponse&& response, std::unique_ptr<BodySource> body) {
     if (delivered_.exchange(true)) {
       assert(false && "a Responder was called twice");
       return;
     }
-    session_->Deliver(std::move(response));
+    session_->Deliver(std::move(response), std::move(body));
   }
 
  private:
@@ -157,16 +163,16 @@ void Session<Stream>::Close() {
 }
 
 template <typename Stream>
-void Session<Stream>::Deliver(HttpResponse&& response) {
+void Session<Stream>::Deliver(HttpResponse&& response, std::unique_ptr<BodySource> body) {
   if (executor_.running_in_this_thread()) {
-    OnResponse(std::move(response));
+    OnResponse(std::move(response), std::move(body));
     return;
   }
   core_->IfRunning([&] {
-    net::post(executor_,
-              [self = this->shared_from_this(), response = std::move(response)]() mutable {
-                self->OnResponse(std::move(response));
-              });
+    net::post(executor_, [self = this->shared_from_this(), response = std::move(response),
+                          body = std::move(body)]() mutable {
+      self->OnResponse(std::move(response), std::move(body));
+    });
   });
 }
 
@@ -277,7 +283,7 @@ void Session<Stream>::FailRequest(beast::error_code error) {
   request_version_ = 11;
   counted_in_flight_ = false;
   state_ = State::kHandling;
-  OnResponse(MakeErrorResponse(api_error, 11, /*keep_alive=*/false));
+  OnResponse(MakeErrorResponse(api_error, 11, /*keep_alive=*/false), nullptr);
 }
 
 template <typename Stream>
@@ -290,7 +296,10 @@ void Session<Stream>::Dispatch() {
   core_->RequestStarted();
   tcp().expires_never();  // the handler's time is not the client's
   auto pending = std::make_shared<PendingResponse>(this->shared_from_this());
-  Responder respond = [pending](HttpResponse response) { pending->Deliver(std::move(response)); };
+  Responder respond = Responder::Streaming(
+      [pending](HttpResponse response, std::unique_ptr<BodySource> body) {
+        pending->Deliver(std::move(response), std::move(body));
+      });
   try {
     core_->handler()(std::move(request), std::move(respond));
   } catch (const std::exception& exception) {
@@ -300,7 +309,7 @@ void Session<Stream>::Dispatch() {
 }
 
 template <typename Stream>
-void Session<Stream>::OnResponse(HttpResponse&& response) {
+void Session<Stream>::OnResponse(HttpResponse&& response, std::unique_ptr<BodySource> body) {
   assert(state_ == State::kHandling || state_ == State::kClosed);
   if (state_ != State::kHandling) {  // the connection was closed by Stop meanwhile
     FinishRequest();
@@ -318,6 +327,18 @@ void Session<Stream>::OnResponse(HttpResponse&& response) {
   response_.prepare_payload();
   close_after_write_ = !keep_alive;
   tcp().expires_after(core_->options().request_timeout);
+  if (body != nullptr) {
+    assert(response_.body().empty());
+    response_.content_length(body->size());
+    body_source_ = std::move(body);
+    body_sent_bytes_ = 0;
+    SerializeHeader(response_, &header_bytes_);
+    net::async_write(stream_, net::buffer(header_bytes_),
+                     [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                       self->OnStreamWrite(error);
+                     });
+    return;
+  }
   // One gather write of the serialized header and the body: the responses are small and whole,
   // so Beast's incremental serializer would only add work.
   SerializeHeader(response_, &header_bytes_);
@@ -343,6 +364,42 @@ void Session<Stream>::OnWrite(beast::error_code error) {
     return;
   }
   BeginRequest();
+}
+
+template <typename Stream>
+void Session<Stream>::OnStreamWrite(beast::error_code error) {
+  if (state_ != State::kWriting || error) {  // closed meanwhile, or the client went away
+    body_source_.reset();
+    body_chunk_ = {};
+    OnWrite(error ? error : beast::error_code(net::error::operation_aborted));
+    return;
+  }
+  const uint64_t remaining = body_source_->size() - body_sent_bytes_;
+  if (remaining == 0) {
+    body_source_.reset();
+    body_chunk_ = {};
+    OnWrite(error);
+    return;
+  }
+  if (body_chunk_.empty()) body_chunk_.resize(kStreamChunkBytes);
+  const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(remaining, body_chunk_.size()));
+  Result<std::size_t> got = body_source_->Read(std::span<char>(body_chunk_.data(), want));
+  if (!got.ok() || *got == 0 || *got > want) {
+    spdlog::error("streamed response failed after {} of {} bytes: {}; closing the connection", body_sent_bytes_,
+                  body_source_->size(), got.ok() ? "the source ended early" : got.status().ToString());
+    body_source_.reset();
+    body_chunk_ = {};
+    FinishRequest();
+    response_ = {};
+    Close();
+    return;
+  }
+  body_sent_bytes_ += *got;
+  tcp().expires_after(core_->options().request_timeout);
+  net::async_write(stream_, net::buffer(body_chunk_.data(), *got),
+                   [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                     self->OnStreamWrite(error);
+                   });
 }
 
 template <typename Stream>

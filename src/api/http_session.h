@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,9 +59,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   net::io_context::executor_type executor() const override { return executor_; }
 
-  // The handler's response to the current request. Inline when called on the connection's thread,
-  // else posted to it (dropped once the server stopped).
-  void Deliver(HttpResponse&& response);
+  // The handler's response to the current request (with the source of its body when streamed:
+  // http_types.h). Inline when called on the connection's thread, else posted to it (dropped
+  // once the server stopped).
+  void Deliver(HttpResponse&& response, std::unique_ptr<BodySource> body);
 
  private:
   enum class State { kHandshaking, kReading, kHandling, kWriting, kLingering, kClosed };
@@ -79,8 +81,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Answers a request the parser rejected (413, 431, 400), then closes the connection.
   void FailRequest(beast::error_code error);
   void Dispatch();
-  void OnResponse(HttpResponse&& response);
+  void OnResponse(HttpResponse&& response, std::unique_ptr<BodySource> body);
   void OnWrite(beast::error_code error);
+  // A streamed body: after each write, reads the next chunk from body_source_ and writes it; ends
+  // with OnWrite once all of it was sent, or closes the connection if the source fails.
+  void OnStreamWrite(beast::error_code error);
   void FinishRequest();
   // The graceful close after a last response, bounded in time (kLingerTimeout for all of it): TLS
   // first exchanges close_notify; then DrainTcp(). Ends with Close().
@@ -98,6 +103,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   HttpResponse response_;
   std::string header_bytes_;  // response_'s serialized status line and fields
+  std::unique_ptr<BodySource> body_source_;  // the body of response_ when streamed
+  uint64_t body_sent_bytes_ = 0;             // of body_source_, handed to the socket
+  std::vector<char> body_chunk_;             // body_source_'s current chunk
   State state_ = State::kReading;
   bool request_started_ = false;    // bytes of the current request arrived
   bool continue_sent_ = false;      // 100 Continue answered for the current request

@@ -13,8 +13,10 @@
 
 #include "app/serve.h"
 #include "app/serve_config.h"
+#include "cli/backup_command.h"
 #include "cli/import_products.h"
 #include "cli/keys_command.h"
+#include "common/version.h"
 #include "load/load_generator.h"
 
 namespace estoque::app {
@@ -127,7 +129,7 @@ void AddKeysCommand(CLI::App* app, cli::KeysOptions* options, cli::KeysAction* a
 int RunCli(int argc, char** argv) {
   CLI::App app{"estoque: real-time inventory for supermarket chains"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "estoque 0.1.0");
+  app.set_version_flag("--version", "estoque " + std::string(kEstoqueVersion));
 
   ServeConfig serve_config;
   std::vector<std::string> option_names;  // of `serve`, for the config file and environment
@@ -215,14 +217,30 @@ int RunCli(int argc, char** argv) {
   auto keys_action = cli::KeysAction::kList;
   AddKeysCommand(&app, &keys_options, &keys_action);
 
+  cli::BackupOptions backup_options;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Copy the data of a running server (it keeps serving) into a new backup directory");
+  backup->add_option("--server", backup_options.server, "Base URL of the running server")->required();
+  backup->add_option("--to", backup_options.to_dir, "The backup directory (new or empty)")->required();
+  backup->add_option("--key", backup_options.api_key, "Admin API key [env ESTOQUE_API_KEY]");
+  cli::RestoreOptions restore_options;
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Rebuild a data directory from a backup directory (no server may be running on it)");
+  restore->add_option("--from", restore_options.from_dir, "The backup directory (written by estoque backup)")
+      ->required();
+  restore->add_option("--data", restore_options.data_dir, "The data directory to rebuild (new or empty)")
+      ->required();
+
   try {
     std::vector<std::string> args = WithConfigAndEnvironment(argc, argv, option_names);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    const bool keys_usage = argc > 1 && std::string(argv[1]) == "keys" && code != 0;
-    return keys_usage ? cli::kKeysExitUsage : code;
+    const std::string command = argc > 1 ? argv[1] : "";
+    if (code != 0 && command == "keys") return cli::kKeysExitUsage;
+    if (code != 0 && (command == "backup" || command == "restore")) return cli::kBackupExitUsage;
+    return code;
   }
 
   if (serve->parsed()) return RunServe(serve_config);
@@ -233,6 +251,11 @@ int RunCli(int argc, char** argv) {
     if (keys_options.api_key.empty() && env_key != nullptr) keys_options.api_key = env_key;
     return cli::RunKeysCommand(keys_action, keys_options, std::cout, std::cerr);
   }
+  if (backup->parsed()) {
+    if (backup_options.api_key.empty() && env_key != nullptr) backup_options.api_key = env_key;
+    return cli::RunBackupCommand(backup_options, std::cout, std::cerr);
+  }
+  if (restore->parsed()) return cli::RunRestoreCommand(restore_options, std::cout, std::cerr);
   if (import_products->parsed()) {
     return cli::RunImportProducts(import_options, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
   }

@@ -1,4 +1,4 @@
-// The `estoque` command line: subcommands serve, load and import.
+// The `estoque` command line: subcommands serve, load, import, keys, backup and restore.
 #pragma once
 
 namespace estoque::app {

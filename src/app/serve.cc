@@ -16,6 +16,7 @@
 #include "api/api_service.h"
 #include "api/http_server.h"
 #include "auth/audit_log.h"
+#include "backup/snapshotter.h"
 #include "auth/key_store.h"
 #include "auth/rate_limiter.h"
 #include "catalog/rocks_catalog.h"
@@ -163,8 +164,13 @@ int RunServe(const ServeConfig& config) {
   security.limiter = config.rate_limit_rps > 0 ? &limiter : nullptr;
   security.audit = audit->get();
 
+  // Online backups (GET /v1/admin/backup); removes the checkpoint of one a crash cut short.
+  auto backups = backup::Snapshotter::Open(engine->get());
+  if (!backups.ok()) return Fail(backups.status(), "preparing backups");
+
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
-  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config, security);
+  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config, security,
+                          backups->get());
 
   api::HttpServerOptions http_options;
   http_options.host = host;

@@ -1,10 +1,15 @@
 #include "cli/http_client.h"
 
+#include <string>
+#include <vector>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -16,6 +21,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using ErrorCode = boost::system::error_code;
+
+namespace {
+
+// Bytes of a downloaded body handed to the sink at a time.
+constexpr std::size_t kDownloadChunkBytes = 256 * 1024;
+
+}  // namespace
 
 struct BlockingHttpClient::Impl {
   explicit Impl(HttpClientOptions options_in) : options(std::move(options_in)), stream(io) {}
@@ -92,6 +104,62 @@ struct BlockingHttpClient::Impl {
   beast::flat_buffer buffer;
   bool connected = false;
 };
+
+Result<HttpReply> BlockingHttpClient::Download(std::string_view target,
+                                               const std::function<Status(std::string_view)>& sink) {
+  Impl& impl = *impl_;
+  if (impl.connected) impl.Close();
+  http::request<http::empty_body> request;
+  request.method(http::verb::get);
+  request.target(impl.options.url.path_prefix + std::string(target));
+  request.version(11);
+  request.set(http::field::host, impl.options.url.host_header);
+  request.set(http::field::user_agent, "estoque-cli");
+  for (const auto& [name, value] : impl.options.headers) request.set(name, value);
+  request.keep_alive(false);
+  if (Status connected = impl.Connect(); !connected.ok()) return connected;
+  struct Closer {
+    Impl& impl;
+    ~Closer() { impl.Close(); }
+  } closer{impl};
+
+  impl.stream.expires_after(impl.options.timeout);
+  ErrorCode error = impl.Run([&](ErrorCode* result) {
+    http::async_write(impl.stream, request, [result](ErrorCode e, std::size_t) { *result = e; });
+  });
+  if (error) return Status::Unavailable("send: " + error.message());
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  impl.stream.expires_after(impl.options.timeout);
+  error = impl.Run([&](ErrorCode* result) {
+    http::async_read_header(impl.stream, impl.buffer, parser, [result](ErrorCode e, std::size_t) { *result = e; });
+  });
+  if (error) return Status::Unavailable("receive: " + error.message());
+  HttpReply reply;
+  reply.status = parser.get().result_int();
+  if (auto header = parser.get().find(http::field::retry_after); header != parser.get().end()) {
+    reply.retry_after = std::string(header->value());
+  }
+  std::vector<char> chunk(kDownloadChunkBytes);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    impl.stream.expires_after(impl.options.timeout);
+    error = impl.Run([&](ErrorCode* result) {
+      http::async_read_some(impl.stream, impl.buffer, parser, [result](ErrorCode e, std::size_t) { *result = e; });
+    });
+    if (error == http::error::need_buffer) error = {};
+    if (error) return Status::Unavailable("receive: " + error.message());
+    const std::string_view piece(chunk.data(), chunk.size() - parser.get().body().size);
+    if (piece.empty()) continue;
+    if (reply.status == 200) {
+      if (Status s = sink(piece); !s.ok()) return s;
+    } else if (reply.body.size() < kResponseBodyBytesMax) {
+      reply.body.append(piece.substr(0, kResponseBodyBytesMax - reply.body.size()));
+    }
+  }
+  return reply;
+}
 
 BlockingHttpClient::BlockingHttpClient(HttpClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}

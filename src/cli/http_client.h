@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +46,14 @@ class BlockingHttpClient {
   // kept-alive connection turns out closed before any byte of the response, reconnects and sends
   // once more. Unavailable (naming the operation) on a transport failure or timeout.
   Result<HttpReply> Send(std::string_view method, std::string_view target, std::string body);
+
+  // Sends GET `target` and, if the answer is 200, hands its body to `sink` piece by piece as it
+  // arrives (never whole in memory; the reply's body stays empty); any other answer is returned
+  // with its body (up to kResponseBodyBytesMax) and nothing goes to the sink. The timeout bounds
+  // connecting and each read, not the whole download. Unavailable on a transport failure or a
+  // timeout, also part-way through the body; the sink's first error stops the download and is
+  // returned as is. Uses a new connection and closes it afterwards.
+  Result<HttpReply> Download(std::string_view target, const std::function<Status(std::string_view)>& sink);
 
  private:
   struct Impl;

@@ -12,6 +12,7 @@
 #include "auth/audit_log.h"
 #include "auth/key_store.h"
 #include "cli/http_client.h"
+#include "cli/server_reply.h"
 #include "common/clock.h"
 #include "domain/timestamp.h"
 #include "load/base_url.h"
@@ -23,8 +24,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kKeysTarget = "/v1/admin/keys";
-// Characters of an unexpected response body quoted in an error.
-constexpr std::size_t kBodyCharsQuotedMax = 500;
 // Branches listed in a table cell before "+N".
 constexpr std::size_t kBranchesShownMax = 4;
 // Name the audit log gives changes made with --data (there is no key behind them).
@@ -56,16 +55,6 @@ std::size_t DisplayWidth(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
-}
-
-// Text safe to print on a terminal: control characters become '?'.
-std::string Printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = '?';
-  }
-  return out;
 }
 
 std::string BranchesCell(const std::vector<std::string>& branches) {
@@ -183,39 +172,6 @@ std::optional<KeyView> KeyFromJson(const json::value& value) {
   return key;
 }
 
-// The message for an unexpected status: the server's error with its details, and a hint.
-std::string DescribeReply(const HttpReply& reply) {
-  std::string message = "the server answered HTTP " + std::to_string(reply.status);
-  json::error_code ignored;
-  const json::value body = json::parse(reply.body, ignored);
-  const json::object* error = nullptr;
-  if (const json::object* root = body.if_object(); root != nullptr) {
-    if (const json::value* member = root->if_contains("error")) error = member->if_object();
-  }
-  if (error == nullptr) {
-    message += ": " + Printable(reply.body.substr(0, kBodyCharsQuotedMax));
-  } else {
-    if (const json::string* text = StringMember(*error, "message")) message += ": " + Printable(*text);
-    const json::value* details = error->if_contains("details");
-    for (const json::value& detail : details != nullptr && details->is_array() ? details->as_array()
-                                                                               : json::array()) {
-      const json::object* fields = detail.if_object();
-      if (fields == nullptr) continue;
-      const json::string* field = StringMember(*fields, "field");
-      const json::string* reason = StringMember(*fields, "reason");
-      message += "\n  ";
-      if (field != nullptr && !field->empty()) message += Printable(*field) + ": ";
-      if (reason != nullptr) message += Printable(*reason);
-    }
-  }
-  if (reply.status == 401) message += "\n(the key given with --key or ESTOQUE_API_KEY is unknown or revoked)";
-  if (reply.status == 403) message += "\n(key management needs an admin key)";
-  if (reply.status == 429 && !reply.retry_after.empty()) {
-    message += "\n(throttled: retry in " + reply.retry_after + " s)";
-  }
-  return message;
-}
-
 class ServerKeys {
  public:
   ServerKeys(load::BaseUrl url, const KeysOptions& options) : server_(options.server) {
@@ -235,7 +191,7 @@ class ServerKeys {
       return reply.status();
     }
     if (reply->status != expected) {
-      *failure = DescribeReply(*reply);
+      *failure = DescribeReply(*reply, "key management needs an admin key");
       return Status::Unavailable(*failure);
     }
     json::error_code error;

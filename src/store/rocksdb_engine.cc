@@ -127,6 +127,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
 
 }  // namespace
 
+std::string_view DataFormatVersion() { return kFormatVersion; }
+
+bool CanOpenDataFormat(std::string_view version) {
+  return version == kFormatVersion || version == kFormatVersionV1 || version == kFormatVersionV2;
+}
+
 Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();
   std::string message(context);

@@ -112,6 +112,12 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* audit_ = nullptr;
 };
 
+// The layout this code writes (meta "format_version", docs/STORAGE.md): "3".
+std::string_view DataFormatVersion();
+// True if RocksEngine::Open accepts a directory of `version`: this one, or an older one it
+// upgrades in place.
+bool CanOpenDataFormat(std::string_view version);
+
 // Maps a RocksDB status to ours (IOError/Busy/TryAgain -> Unavailable, Corruption -> Corruption,
 // NotFound -> NotFound, the rest -> Internal), prefixing `context`.
 Status FromRocks(const rocksdb::Status& status, std::string_view context);

@@ -5,11 +5,14 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <stdexcept>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +91,31 @@ HttpResponse Text(std::string body) {
   return response;
 }
 
+// A streamed body of `size` bytes (byte i is PatternByte(i)) that fails after `fail_after` bytes
+// if given, and sets *destroyed when destroyed.
+char PatternByte(std::size_t i) { return static_cast<char>(i * 7 % 251); }
+
+class PatternBody final : public BodySource {
+ public:
+  PatternBody(uint64_t size, std::optional<uint64_t> fail_after, std::atomic<bool>* destroyed)
+      : size_(size), fail_after_(fail_after), destroyed_(destroyed) {}
+  ~PatternBody() override { destroyed_->store(true); }
+  uint64_t size() const override { return size_; }
+  Result<std::size_t> Read(std::span<char> buffer) override {
+    if (fail_after_ && produced_ >= *fail_after_) return Status::Unavailable("disk on fire");
+    const std::size_t count = static_cast<std::size_t>(std::min<uint64_t>(buffer.size(), size_ - produced_));
+    for (std::size_t i = 0; i < count; ++i) buffer[i] = PatternByte(produced_ + i);
+    produced_ += count;
+    return count;
+  }
+
+ private:
+  uint64_t size_;
+  std::optional<uint64_t> fail_after_;
+  std::atomic<bool>* destroyed_;
+  uint64_t produced_ = 0;
+};
+
 class HttpServerTest : public ::testing::Test {
  protected:
   ~HttpServerTest() override {
@@ -119,6 +147,23 @@ class HttpServerTest : public ::testing::Test {
       });
       return;
     }
+    if (target.starts_with("/stream/")) {  // /stream/<size>[/fail/<after>][/thread]
+      const uint64_t size = std::stoull(target.substr(8));
+      std::optional<uint64_t> fail_after;
+      if (const auto at = target.find("/fail/"); at != std::string::npos) fail_after = std::stoull(target.substr(at + 6));
+      HttpResponse head{http::status::ok, 11};
+      head.set(http::field::content_type, "application/octet-stream");
+      auto body = std::make_unique<PatternBody>(size, fail_after, &stream_destroyed_);
+      if (target.ends_with("/thread")) {
+        std::lock_guard lock(mutex_);
+        threads_.emplace_back([respond = std::move(respond), head = std::move(head), body = std::move(body)]() mutable {
+          respond(std::move(head), std::move(body));
+        });
+        return;
+      }
+      respond(std::move(head), std::move(body));
+      return;
+    }
     if (target == "/drop") return;  // a buggy handler: never responds
     if (target == "/throw") throw std::runtime_error("handler bug");
     if (target == "/twice") {
@@ -146,7 +191,69 @@ class HttpServerTest : public ::testing::Test {
   std::vector<std::thread> threads_;
   std::vector<Responder> held_;
   std::atomic<std::size_t> held_count_{0};
+  std::atomic<bool> stream_destroyed_{false};
 };
+
+// True once `flag` is set (within 5 s).
+bool Eventually(const std::atomic<bool>& flag) {
+  for (int i = 0; i < 500 && !flag.load(); ++i) std::this_thread::sleep_for(10ms);
+  return flag.load();
+}
+
+std::string Pattern(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = PatternByte(i);
+  return bytes;
+}
+
+TEST_F(HttpServerTest, StreamedBodiesAreSentWholeWithTheirLength) {
+  StartServer();
+  Client client(server_->port());
+  for (const std::string target : {"/stream/3000001", "/stream/3000001/thread", "/stream/0"}) {
+    stream_destroyed_ = false;
+    const HttpResponse response = client.RoundTrip(http::verb::get, target);
+    EXPECT_EQ(response.result(), http::status::ok) << target;
+    EXPECT_EQ(response[http::field::content_type], "application/octet-stream");
+    const std::size_t size = target == "/stream/0" ? 0 : 3000001;
+    EXPECT_EQ(response[http::field::content_length], std::to_string(size));
+    EXPECT_TRUE(response.body() == Pattern(size)) << target << ": the body differs";
+    EXPECT_TRUE(Eventually(stream_destroyed_)) << target;
+  }
+  // The connection goes on serving after a streamed response.
+  EXPECT_EQ(client.RoundTrip(http::verb::get, "/after").body(), "GET /after 0");
+}
+
+TEST_F(HttpServerTest, AFailingStreamClosesTheConnectionShortOfItsLength) {
+  StartServer();
+  Client client(server_->port());
+  HttpRequest request{http::verb::get, "/stream/3000000/fail/1000000", 11};
+  request.set(http::field::host, "localhost");
+  client.Send(request);
+  beast::error_code error;
+  client.Read(&error);
+  EXPECT_TRUE(error) << "a body short of its Content-Length must not read as a whole response";
+  EXPECT_TRUE(Eventually(stream_destroyed_));
+  EXPECT_TRUE(client.ClosedByServer());
+  // Other connections are unaffected.
+  Client other(server_->port());
+  EXPECT_EQ(other.RoundTrip(http::verb::get, "/x").body(), "GET /x 0");
+}
+
+TEST_F(HttpServerTest, AClientThatGoesAwayReleasesTheStream) {
+  StartServer();
+  {
+    Client client(server_->port());
+    // Far more than the sockets' buffers hold: the server is still writing when the client goes.
+    HttpRequest request{http::verb::get, "/stream/200000000", 11};
+    request.set(http::field::host, "localhost");
+    client.Send(request);
+    char some[1024];
+    client.socket().read_some(net::buffer(some));
+  }
+  EXPECT_TRUE(Eventually(stream_destroyed_));
+  Client other(server_->port());
+  EXPECT_EQ(other.RoundTrip(http::verb::get, "/x").body(), "GET /x 0");
+}
 
 TEST_F(HttpServerTest, ServesKeepAliveRequestsOnOneConnection) {
   StartServer();
