@@ -67,7 +67,8 @@ class PositionStore {
   virtual Result<PositionPage> List(std::optional<std::string_view> branch,
                                     std::optional<std::string_view> after, std::size_t limit) = 0;
 
-  // Totals of applied / dropped items.
+  // Totals of applied / dropped items, as of the last committed write. Thread-safe; does not wait
+  // for a write in progress (GET /v1/fila reads them while the worker applies).
   virtual Result<ApplyCounters> Counters() = 0;
 
   // Applies `items` (in any order, with any duplicates) with the newer-wins rule

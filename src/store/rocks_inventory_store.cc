@@ -98,11 +98,19 @@ Status RocksInventoryStore::EnsureLoadedLocked() {
   std::lock_guard<std::mutex> lock(stats_mutex_);
   counters_ = counters;
   stats_ = std::move(stats);
+  counters_published_ = true;
   loaded_ = true;
   return Status::Ok();
 }
 
 Result<ApplyCounters> RocksInventoryStore::Counters() {
+  // Once loaded, the counters are published under stats_mutex_ after each commit: reading them
+  // must not wait for the writer, which may be applying a large batch (GET /v1/fila has to answer
+  // while the worker lags, that is when it matters).
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    if (counters_published_) return counters_;
+  }
   std::lock_guard<std::mutex> writer(writer_mutex_);
   Status loaded = EnsureLoadedLocked();
   if (!loaded.ok()) return loaded;

@@ -113,6 +113,7 @@ class RocksInventoryStore final : public InventoryStore {
   std::mutex stats_mutex_;
   BranchStatsTable stats_;
   ApplyCounters counters_;
+  bool counters_published_ = false;  // counters_ loaded from disk (guarded by stats_mutex_)
 };
 
 }  // namespace estoque::store
