@@ -72,6 +72,9 @@ constexpr std::array kRoutes = {
     Route{http::verb::get, "/v1/filiais/{filial}/resumo", kRead, handlers::GetBranchSummary},
     Route{http::verb::post, "/v1/consulta", kRead, handlers::Consulta},
     Route{http::verb::get, "/v1/fila", kRead, handlers::QueueStatus},
+    Route{http::verb::get, "/v1/fila/dlq", kAdmin, handlers::ListDeadLetters},
+    Route{http::verb::post, "/v1/fila/dlq/reprocessar", kAdmin, handlers::ReplayDeadLetters},
+    Route{http::verb::delete_, "/v1/fila/dlq", kAdmin, handlers::DropDeadLetters},
     Route{http::verb::get, "/v1/produtos", kRead, handlers::SearchCatalogProducts},
     Route{http::verb::post, "/v1/produtos/lote", kAdmin, handlers::PutCatalogProductBatch},
     Route{http::verb::put, "/v1/produtos/{codigo_barra}", kAdmin, handlers::PutCatalogProduct},
@@ -296,18 +299,20 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
 }  // namespace
 
 ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
-                       catalog::Catalog* catalog, ApiConfig config, ApiSecurity security)
+                       catalog::Catalog* catalog, ApiConfig config, ApiSecurity security,
+                       queue::DeadLetterQueue* dead_letters)
     : store_(store),
       queue_(queue),
       catalog_(catalog),
+      dead_letters_(dead_letters),
       config_(std::move(config)),
       security_(security) {
   assert(store_ != nullptr && queue_ != nullptr && catalog_ != nullptr);
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_,   queue_,          catalog_,
-                                        &config_, &shutting_down_, &security_};
+  const handlers::ServiceContext context{store_,   queue_,          catalog_,  &config_,
+                                        &shutting_down_, &security_, dead_letters_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

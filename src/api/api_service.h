@@ -8,6 +8,7 @@
 #include "api/http_types.h"
 #include "catalog/catalog.h"
 #include "domain/timestamp.h"
+#include "queue/dead_letter_queue.h"
 #include "queue/message_queue.h"
 #include "store/inventory_store.h"
 
@@ -36,9 +37,11 @@ struct ApiSecurity {
 // Thread-safe: Handle may run concurrently on every I/O thread.
 class ApiService {
  public:
-  // `store`, `queue` and `catalog` must outlive the service.
+  // `store`, `queue`, `catalog` and `dead_letters` must outlive the service. Without
+  // `dead_letters` (null), the /v1/fila/dlq routes answer 404 dlq_off.
   ApiService(store::InventoryStore* store, queue::MessageQueue* queue, catalog::Catalog* catalog,
-             ApiConfig config, ApiSecurity security = {});
+             ApiConfig config, ApiSecurity security = {},
+             queue::DeadLetterQueue* dead_letters = nullptr);
 
   // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
   // committer thread for accepted writes).
@@ -51,6 +54,7 @@ class ApiService {
   store::InventoryStore* store_;
   queue::MessageQueue* queue_;
   catalog::Catalog* catalog_;
+  queue::DeadLetterQueue* dead_letters_;
   ApiConfig config_;
   ApiSecurity security_;
   std::atomic<bool> shutting_down_{false};
