@@ -19,6 +19,7 @@
 #include "catalog/rocks_catalog.h"
 #include "common/clock.h"
 #include "fuzz_support.h"
+#include "queue/embedded_dead_letters.h"
 #include "queue/embedded_queue.h"
 #include "queue/worker.h"
 #include "store/rocks_inventory_store.h"
@@ -45,7 +46,8 @@ class ServiceFixture {
   const queue::Worker& worker() const { return *worker_; }
 
   // Waits until the worker has applied every accepted message. False if that takes longer than
-  // `budget` (a message the store cannot apply is retried forever).
+  // `budget` (a transient failure is retried forever; a poison message is dead-lettered after its
+  // attempts, counted in worker().failures()).
   bool DrainQueue(std::chrono::milliseconds budget) {
     const int64_t deadline = MonotonicMicros() + budget.count() * 1000;
     while (queue().Stats().depth_messages > 0) {
@@ -60,6 +62,7 @@ class ServiceFixture {
     queue_->Close();
     worker_->Stop();
     worker_.reset();
+    dead_letters_.reset();
     queue_.reset();
     store_.reset();
     policy_.reset();
@@ -95,10 +98,14 @@ class ServiceFixture {
     queue_ = Take(queue::EmbeddedQueue::Open(engine_.get(), {}), "opening the queue");
     queue::WorkerOptions worker_options;
     worker_options.thread_nice = 0;
-    worker_ = std::make_unique<queue::Worker>(queue_.get(), store_.get(), worker_options);
+    dead_letters_ = Take(queue::EmbeddedDeadLetterQueue::Open(engine_.get(), queue_.get()),
+                         "opening the dead-letter queue");
+    worker_ = std::make_unique<queue::Worker>(queue_.get(), store_.get(), worker_options,
+                                              dead_letters_.get());
     worker_->Start();
     api::ApiConfig config{Zones::Get().sao_paulo, /*require_gtin_check_digit=*/false};
-    service_ = std::make_unique<api::ApiService>(store_.get(), queue_.get(), catalog_.get(), config);
+    service_ = std::make_unique<api::ApiService>(store_.get(), queue_.get(), catalog_.get(), config,
+                                                 api::ApiSecurity{}, dead_letters_.get());
   }
 
   template <typename T>
@@ -113,6 +120,7 @@ class ServiceFixture {
   std::unique_ptr<app::CatalogInventoryPolicy> policy_;
   std::unique_ptr<store::RocksInventoryStore> store_;
   std::unique_ptr<queue::EmbeddedQueue> queue_;
+  std::unique_ptr<queue::EmbeddedDeadLetterQueue> dead_letters_;
   std::unique_ptr<queue::Worker> worker_;
   std::unique_ptr<api::ApiService> service_;
 };

@@ -2,7 +2,8 @@
 // catalog/catalog_codec.h): a damaged value must give Corruption, never a crash. Input: one
 // selector byte, then the stored bytes: 'p' position value, 'c' counters, 'P' product, 'B' branch,
 // 's' sale record, 't' transfer, 'r' reservation, 'k' ledger key, 'i' ledger branch index entry
-// (first byte: key length, then key, then value), 'v' ledger value; any other byte: byte % 10.
+// (first byte: key length, then key, then value), 'v' ledger value, 'd' dead letter
+// (queue/dead_letter_codec.h); any other byte: byte % 11.
 // Checks: errors are Corruption; whatever decodes re-encodes to bytes that decode the same.
 #include <algorithm>
 #include <cstddef>
@@ -12,6 +13,7 @@
 
 #include "catalog/catalog_codec.h"
 #include "fuzz_support.h"
+#include "queue/dead_letter_codec.h"
 #include "store/ledger_codec.h"
 #include "store/position_codec.h"
 #include "store/record_codec.h"
@@ -132,6 +134,18 @@ void LedgerValue(std::string_view bytes) {
   }
 }
 
+void DeadLetterValue(std::string_view bytes) {
+  RoundTrip(
+      bytes, queue::DeadLetter{},
+      [](std::string_view in, queue::DeadLetter* out) {
+        Result<queue::DeadLetter> decoded = queue::DecodeDeadLetter(7, in);
+        if (!decoded.ok()) return decoded.status();
+        *out = std::move(decoded).value();
+        return Status::Ok();
+      },
+      queue::EncodeDeadLetter);
+}
+
 }  // namespace
 }  // namespace estoque::fuzz
 
@@ -150,11 +164,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 'k': LedgerKeys(bytes); break;
     case 'i': LedgerBranchEntry(bytes); break;
     case 'v': LedgerValue(bytes); break;
+    case 'd': DeadLetterValue(bytes); break;
     default: {
       constexpr void (*kDecoders[])(std::string_view) = {
-          PositionValue, CountersValue, ProductValue, BranchValue, SaleRecord,
-          TransferValue, ReservationValue, LedgerKeys, LedgerBranchEntry, LedgerValue};
-      kDecoders[data[0] % 10](bytes);
+          PositionValue, CountersValue,    ProductValue,      BranchValue,
+          SaleRecord,    TransferValue,    ReservationValue,  LedgerKeys,
+          LedgerBranchEntry, LedgerValue,  DeadLetterValue};
+      kDecoders[data[0] % 11](bytes);
     }
   }
   return 0;

@@ -17,7 +17,7 @@ enum class Access {
   kRead,       // every role; rows limited to the key's branches
   kIngest,     // PDV data: positions, sales, sale cancellations (admin, pdv)
   kMovements,  // stock operations: movements, transfers, reservations (admin, pdv, integracao)
-  kAdmin,      // catalog writes, reorder points, keys, audit (admin)
+  kAdmin,      // catalog writes, reorder points, keys, audit, dead-letter queue (admin)
 };
 
 bool RoleAllows(auth::Role role, Access access);

@@ -73,6 +73,9 @@ constexpr std::array kRoutes = {
     Route{http::verb::get, "/v1/filiais/{filial}/resumo", kRead, handlers::GetBranchSummary},
     Route{http::verb::post, "/v1/consulta", kRead, handlers::Consulta},
     Route{http::verb::get, "/v1/fila", kRead, handlers::QueueStatus},
+    Route{http::verb::get, "/v1/fila/dlq", kAdmin, handlers::ListDeadLetters},
+    Route{http::verb::post, "/v1/fila/dlq/reprocessar", kAdmin, handlers::ReplayDeadLetters},
+    Route{http::verb::delete_, "/v1/fila/dlq", kAdmin, handlers::DropDeadLetters},
     Route{http::verb::get, "/v1/produtos", kRead, handlers::SearchCatalogProducts},
     Route{http::verb::post, "/v1/produtos/lote", kAdmin, handlers::PutCatalogProductBatch},
     Route{http::verb::put, "/v1/produtos/{codigo_barra}", kAdmin, handlers::PutCatalogProduct},
@@ -301,10 +304,11 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
 
 ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
                        catalog::Catalog* catalog, ApiConfig config, ApiSecurity security,
-                       backup::Snapshotter* backups)
+                       backup::Snapshotter* backups, queue::DeadLetterQueue* dead_letters)
     : store_(store),
       queue_(queue),
       catalog_(catalog),
+      dead_letters_(dead_letters),
       config_(std::move(config)),
       security_(security),
       backups_(backups) {
@@ -312,8 +316,8 @@ ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_,   queue_,          catalog_, &config_,
-                                        &shutting_down_, &security_, backups_};
+  const handlers::ServiceContext context{store_,          queue_,     catalog_, &config_,
+                                        &shutting_down_, &security_, backups_,  dead_letters_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

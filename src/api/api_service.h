@@ -8,6 +8,7 @@
 #include "api/http_types.h"
 #include "catalog/catalog.h"
 #include "domain/timestamp.h"
+#include "queue/dead_letter_queue.h"
 #include "queue/message_queue.h"
 #include "store/inventory_store.h"
 
@@ -40,11 +41,12 @@ struct ApiSecurity {
 // Thread-safe: Handle may run concurrently on every I/O thread.
 class ApiService {
  public:
-  // `store`, `queue` and `catalog` must outlive the service. `backups` takes the copies GET
-  // /v1/admin/backup sends (null: that route answers 404 backup_unavailable); it must outlive the
-  // service.
+  // `store`, `queue`, `catalog`, `backups` and `dead_letters` must outlive the service.
+  // `backups` takes the copies GET /v1/admin/backup sends (null: that route answers 404
+  // backup_unavailable); without `dead_letters` (null), the /v1/fila/dlq routes answer 404 dlq_off.
   ApiService(store::InventoryStore* store, queue::MessageQueue* queue, catalog::Catalog* catalog,
-             ApiConfig config, ApiSecurity security = {}, backup::Snapshotter* backups = nullptr);
+             ApiConfig config, ApiSecurity security = {}, backup::Snapshotter* backups = nullptr,
+             queue::DeadLetterQueue* dead_letters = nullptr);
 
   // Routes one request; calls `respond` exactly once (inline for reads, from the queue's
   // committer thread for accepted writes).
@@ -57,6 +59,7 @@ class ApiService {
   store::InventoryStore* store_;
   queue::MessageQueue* queue_;
   catalog::Catalog* catalog_;
+  queue::DeadLetterQueue* dead_letters_;
   ApiConfig config_;
   ApiSecurity security_;
   backup::Snapshotter* backups_;

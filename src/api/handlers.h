@@ -24,6 +24,7 @@ struct ServiceContext {
   const std::atomic<bool>* shutting_down;
   const ApiSecurity* security;
   backup::Snapshotter* backups;  // null: no backups (GET /v1/admin/backup answers 404)
+  queue::DeadLetterQueue* dead_letters;  // null: the backend keeps none
 };
 
 // One routed request.
@@ -58,6 +59,15 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
 void Consulta(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/fila
 void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder& respond);
+
+// The dead-letter queue (dlq_handlers.cc; admin only).
+// GET /v1/fila/dlq?limit=&cursor=: dead letters in id order, with why and a summary of each.
+void ListDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// POST /v1/fila/dlq/reprocessar {"ids":[...]} | {"todas":true}: back into the queue; 200
+// {"reprocessadas":[ids],"restantes":n}; 404 naming unknown ids (then nothing is done).
+void ReplayDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// DELETE /v1/fila/dlq, same body: dropped for good; 200 {"removidas":[ids],"restantes":n}.
+void DropDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond);
 
 // Inventory (inventory_handlers.cc, transfer_handlers.cc).
 // POST /v1/vendas: queued; 202 {"message_id","venda_id","itens"}.

@@ -51,6 +51,8 @@ void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder
   writer.Uint(counters->applied_messages_total);
   writer.Key("bytes");
   writer.Uint(stats.depth_bytes);
+  writer.Key("dlq");
+  writer.Uint(context.dead_letters != nullptr ? context.dead_letters->Depth() : 0);
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

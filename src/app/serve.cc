@@ -21,6 +21,7 @@
 #include "auth/rate_limiter.h"
 #include "catalog/rocks_catalog.h"
 #include "common/clock.h"
+#include "queue/embedded_dead_letters.h"
 #include "queue/embedded_queue.h"
 #include "queue/worker.h"
 #include "store/rocksdb_engine.h"
@@ -127,11 +128,18 @@ int RunServe(const ServeConfig& config) {
   auto queue = queue::EmbeddedQueue::Open(engine->get(), queue_options);
   if (!queue.ok()) return Fail(queue.status(), "opening the queue");
   const uint64_t recovered = (*queue)->Stats().depth_messages;
+  auto dead_letters = queue::EmbeddedDeadLetterQueue::Open(engine->get(), queue->get());
+  if (!dead_letters.ok()) return Fail(dead_letters.status(), "opening the dead-letter queue");
+  if ((*dead_letters)->Depth() > 0) {
+    spdlog::warn("{} messages wait in the dead-letter queue (GET /v1/fila/dlq)",
+                 (*dead_letters)->Depth());
+  }
 
   queue::WorkerOptions worker_options;
   worker_options.batch_messages_max = config.apply_batch_messages;
   worker_options.batch_linger = std::chrono::milliseconds(config.apply_linger_ms);
-  queue::Worker worker(queue->get(), &store, worker_options);
+  worker_options.dead_letter_attempts_max = config.dlq_max_attempts;
+  queue::Worker worker(queue->get(), &store, worker_options, dead_letters->get());
   worker.Start();
   ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
@@ -170,7 +178,7 @@ int RunServe(const ServeConfig& config) {
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
   api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config, security,
-                          backups->get());
+                          backups->get(), dead_letters->get());
 
   api::HttpServerOptions http_options;
   http_options.host = host;

@@ -49,6 +49,10 @@ Status ValidateServeConfig(const ServeConfig& config) {
   if (config.apply_linger_ms < 0 || config.apply_linger_ms > 1000) {
     return Status::InvalidArgument("apply-linger-ms: must be 0..1000");
   }
+  if (config.dlq_max_attempts == 0 || config.dlq_max_attempts > limits::kDeadLetterAttemptsMax) {
+    return Status::InvalidArgument("dlq-max-attempts: must be 1.." +
+                                   std::to_string(limits::kDeadLetterAttemptsMax));
+  }
   if (config.log_level != "trace" && config.log_level != "debug" && config.log_level != "info" &&
       config.log_level != "warn" && config.log_level != "error" && config.log_level != "off") {
     return Status::InvalidArgument("log-level: must be trace, debug, info, warn, error or off");

@@ -27,6 +27,8 @@ struct ServeConfig {
   std::size_t row_cache_mb = 64;           // RocksDB row cache for point reads (0 = none)
   std::size_t apply_batch_messages = limits::kApplyBatchMessagesDefault;  // per atomic write
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
+  // Failed attempts at a poison message before it moves to the dead-letter queue.
+  uint32_t dlq_max_attempts = limits::kDeadLetterAttemptsDefault;
   std::string log_level = "info";          // trace, debug, info, warn, error, off
   int64_t shutdown_drain_ms = 10'000;      // SIGTERM: how long in-flight work may take
   std::string auth = "on";                 // "off": no API keys (only on a loopback address)

@@ -54,4 +54,15 @@ inline constexpr std::size_t kQueueBytesMaxDefault = 512ull * 1024 * 1024;
 inline constexpr std::size_t kApplyBatchMessagesDefault = 256;
 inline constexpr std::size_t kApplyBatchMessagesMax = 512;
 
+// Poison messages (docs/RELIABILITY.md): attempts at a message whose failure is its own (it does
+// not decode, or applying it fails with a non-retryable code) before it moves to the dead-letter
+// queue: the default and the most that may be configured (each attempt waits a backoff).
+inline constexpr uint32_t kDeadLetterAttemptsDefault = 5;
+inline constexpr uint32_t kDeadLetterAttemptsMax = 100;
+// Dead letters one replay or drop acts on (one atomic write); "todas" takes the oldest this many
+// and reports how many remain.
+inline constexpr std::size_t kDeadLetterSelectionMax = 1000;
+// Bytes of a failure's reason kept with a dead letter (longer reasons are cut).
+inline constexpr std::size_t kDeadLetterReasonBytesMax = 1024;
+
 }  // namespace estoque::limits

@@ -18,6 +18,26 @@ constexpr std::string_view kNextIdKey = "queue.next_id";
 
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 
+// The delivery of the stored message `id`: decoded, or flagged with why it does not decode.
+Delivery StoredDelivery(uint64_t id, std::string_view bytes) {
+  Delivery delivery;
+  delivery.id = id;
+  Result<Message> message = DecodeMessage(bytes);
+  if (message.ok()) {
+    delivery.message = std::move(*message);
+  } else {
+    delivery.decode_error = Status::Corruption("queue message " + std::to_string(id) +
+                                               " does not decode: " + message.status().message());
+  }
+  return delivery;
+}
+
+// When a waiting message was accepted, for the queue's oldest age: a message that does not decode
+// has no readable time, so it counts from now.
+int64_t AcceptedAtMicros(const Delivery& delivery) {
+  return delivery.decode_error.ok() ? delivery.message.enqueued_at_us : NowUnixMicros();
+}
+
 }  // namespace
 
 EmbeddedQueue::EmbeddedQueue(store::RocksEngine* engine, const EmbeddedQueueOptions& options)
@@ -46,15 +66,11 @@ Result<std::unique_ptr<EmbeddedQueue>> EmbeddedQueue::Open(store::RocksEngine* e
     const rocksdb::Slice key = it->key();
     if (key.size() != 8) return Status::Corruption("malformed queue key");
     const uint64_t id = store::DecodeQueueKey(std::string_view(key.data(), key.size()));
-    Result<Message> message = DecodeMessage(std::string_view(it->value().data(), it->value().size()));
-    if (!message.ok()) {
-      return Status::Corruption("queue message " + std::to_string(id) + ": " +
-                                message.status().message());
-    }
+    Delivery delivery = StoredDelivery(id, std::string_view(it->value().data(), it->value().size()));
     const std::size_t bytes = it->value().size();
-    queue->unacked_.push_back(Unacked{id, message->enqueued_at_us, bytes});
+    queue->unacked_.push_back(Unacked{id, AcceptedAtMicros(delivery), bytes});
     queue->unacked_bytes_ += bytes;
-    queue->ready_.push_back(Waiting{Delivery{id, std::move(*message), 1}, bytes});
+    queue->ready_.push_back(Waiting{std::move(delivery), bytes});
     queue->next_id_ = std::max(queue->next_id_, id + 1);
   }
   if (!it->status().ok()) return store::FromRocks(it->status(), "load queue");
@@ -72,8 +88,9 @@ void EmbeddedQueue::Enqueue(Message message, EnqueueCallback done) {
   Status refused;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::size_t waiting_messages = pending_.size() + committing_messages_ + unacked_.size();
-    const std::size_t waiting_bytes = pending_bytes_ + unacked_bytes_;
+    const std::size_t waiting_messages =
+        pending_.size() + committing_messages_ + requeuing_messages_ + unacked_.size();
+    const std::size_t waiting_bytes = pending_bytes_ + requeuing_bytes_ + unacked_bytes_;
     if (closed_) {
       refused = Status::Unavailable("queue is closed");
     } else if (waiting_messages + 1 > options_.max_messages) {
@@ -158,6 +175,70 @@ void EmbeddedQueue::CommitLoop() {
   }
 }
 
+Status EmbeddedQueue::Requeue(std::vector<RequeuedMessage> messages, rocksdb::WriteBatch* batch) {
+  assert(batch != nullptr);
+  std::size_t bytes = 0;
+  for (const RequeuedMessage& message : messages) bytes += message.bytes.size();
+  {
+    // Reserve room in the bounds first, so the write below cannot overfill the queue.
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t waiting_messages =
+        pending_.size() + committing_messages_ + requeuing_messages_ + unacked_.size();
+    const std::size_t waiting_bytes = pending_bytes_ + requeuing_bytes_ + unacked_bytes_;
+    if (closed_) return Status::Unavailable("queue is closed");
+    if (waiting_messages + messages.size() > options_.max_messages) {
+      return Status::ResourceExhausted("queue has room for " +
+                                       std::to_string(options_.max_messages - waiting_messages) +
+                                       " more messages, not " + std::to_string(messages.size()));
+    }
+    if (waiting_bytes + bytes > options_.max_bytes) {
+      return Status::ResourceExhausted("queue has room for " +
+                                       std::to_string(options_.max_bytes - waiting_bytes) +
+                                       " more bytes, not " + std::to_string(bytes));
+    }
+    requeuing_messages_ += messages.size();
+    requeuing_bytes_ += bytes;
+  }
+
+  for (const RequeuedMessage& message : messages) {
+    batch->Put(engine_->queue(), store::QueueKey(message.id), ToSlice(message.bytes));
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = engine_->options().sync_writes;
+  const Status written = store::FromRocks(engine_->db()->Write(write_options, batch), "requeue");
+
+  std::vector<Waiting> waiting;
+  if (written.ok()) {
+    waiting.reserve(messages.size());
+    for (const RequeuedMessage& message : messages) {
+      waiting.push_back(Waiting{StoredDelivery(message.id, message.bytes), message.bytes.size()});
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    assert(requeuing_messages_ >= messages.size() && requeuing_bytes_ >= bytes);
+    requeuing_messages_ -= messages.size();
+    requeuing_bytes_ -= bytes;
+    if (!written.ok()) return Status::Unavailable(written.message());
+    // Both lists stay in id order (Acknowledge searches unacked_; Receive hands out the oldest).
+    for (Waiting& entry : waiting) {
+      const uint64_t id = entry.delivery.id;
+      auto unacked = std::lower_bound(
+          unacked_.begin(), unacked_.end(), id,
+          [](const Unacked& waiting_entry, uint64_t wanted) { return waiting_entry.id < wanted; });
+      assert(unacked == unacked_.end() || unacked->id != id);
+      unacked_.insert(unacked, Unacked{id, AcceptedAtMicros(entry.delivery), entry.encoded_bytes});
+      unacked_bytes_ += entry.encoded_bytes;
+      auto ready = std::lower_bound(
+          ready_.begin(), ready_.end(), id,
+          [](const Waiting& ready_entry, uint64_t wanted) { return ready_entry.delivery.id < wanted; });
+      ready_.insert(ready, std::move(entry));
+    }
+  }
+  ready_cv_.notify_all();
+  return Status::Ok();
+}
+
 Result<std::vector<Delivery>> EmbeddedQueue::Receive(std::size_t max_messages,
                                                      std::chrono::milliseconds wait) {
   assert(max_messages >= 1);
@@ -211,8 +292,9 @@ QueueStats EmbeddedQueue::Stats() const {
   QueueStats stats;
   const int64_t now_us = NowUnixMicros();
   std::lock_guard<std::mutex> lock(mutex_);
-  stats.depth_messages = pending_.size() + committing_messages_ + unacked_.size();
-  stats.depth_bytes = pending_bytes_ + unacked_bytes_;
+  stats.depth_messages =
+      pending_.size() + committing_messages_ + requeuing_messages_ + unacked_.size();
+  stats.depth_bytes = pending_bytes_ + requeuing_bytes_ + unacked_bytes_;
   if (!unacked_.empty()) {
     stats.oldest_age_ms = std::max<int64_t>(0, (now_us - unacked_.front().enqueued_at_us) / 1000);
   }

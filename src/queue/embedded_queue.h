@@ -4,7 +4,9 @@
 // moment in one WriteBatch with sync=true (group commit: one fsync for all concurrent requests),
 // then completes their callbacks. Accepted messages are also kept decoded in memory, in id order,
 // for the consumer; on Open the queue reloads whatever the column family still holds (messages
-// accepted but not applied before a crash or shutdown).
+// accepted but not applied before a crash or shutdown). A stored message that does not decode is
+// delivered too, flagged (Delivery::decode_error), so the worker can dead-letter it instead of the
+// whole server refusing to start.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +23,10 @@
 #include "common/limits.h"
 #include "queue/message_queue.h"
 #include "store/rocksdb_engine.h"
+
+namespace rocksdb {
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace estoque::queue {
 
@@ -42,7 +48,8 @@ struct EmbeddedQueueOptions {
 class EmbeddedQueue final : public MessageQueue {
  public:
   // Loads waiting messages from `engine` and starts the committer thread. `engine` must outlive
-  // the queue. Corruption if a stored message cannot be decoded.
+  // the queue. Corruption if a stored key is malformed; a stored message that does not decode is
+  // loaded as a delivery with decode_error set (and counted in the depth and bytes).
   static Result<std::unique_ptr<EmbeddedQueue>> Open(store::RocksEngine* engine,
                                                      const EmbeddedQueueOptions& options);
   ~EmbeddedQueue() override;  // Close()s and joins the committer
@@ -53,6 +60,19 @@ class EmbeddedQueue final : public MessageQueue {
   Status Acknowledge(std::span<const Delivery> deliveries) override;
   QueueStats Stats() const override;
   void Close() override;
+
+  // A message that left the queue without being applied (a dead letter), to be put back.
+  struct RequeuedMessage {
+    uint64_t id = 0;       // its original id
+    std::string bytes;     // its stored bytes, as they were in the queue
+  };
+  // Puts `messages` back under their own ids, in ONE write (synced like Enqueue's) that also holds
+  // `batch` (the caller's side of the move, e.g. deleting the dead letters). They are then waiting
+  // again and are delivered like any other (first, as their ids are older; a message that does not
+  // decode is delivered with decode_error). Errors, with nothing written: ResourceExhausted (they
+  // do not fit the bounds), Unavailable (closed, or the write failed).
+  // REQUIRES: no id of `messages` is waiting in the queue. Thread-safe.
+  Status Requeue(std::vector<RequeuedMessage> messages, rocksdb::WriteBatch* batch);
 
  private:
   EmbeddedQueue(store::RocksEngine* engine, const EmbeddedQueueOptions& options);
@@ -87,6 +107,9 @@ class EmbeddedQueue final : public MessageQueue {
   std::size_t committing_messages_ = 0;
   // Bytes of pending_ plus the commit in progress.
   std::size_t pending_bytes_ = 0;
+  // Being put back by Requeue (counted in the bounds until visible or failed).
+  std::size_t requeuing_messages_ = 0;
+  std::size_t requeuing_bytes_ = 0;
   std::deque<Waiting> ready_;            // durable, not yet handed out
   // Durable and not yet acknowledged (handed out or not): drives depth, bytes and oldest age.
   std::deque<Unacked> unacked_;          // id order

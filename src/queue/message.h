@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "domain/position.h"
 #include "domain/sale.h"
 
@@ -26,6 +27,10 @@ struct Delivery {
   uint64_t id = 0;
   Message message;
   uint32_t attempt = 1;  // 1 on first delivery
+  // Ok, or Corruption when the stored bytes of this message do not decode (a poison message):
+  // `message` is then empty and applying it must fail. The worker dead-letters such a message
+  // after its attempts (worker.h); the stored bytes are kept, never lost.
+  Status decode_error;
 };
 
 }  // namespace estoque::queue

@@ -14,12 +14,14 @@
 
 namespace estoque::queue {
 
-Worker::Worker(MessageQueue* queue, store::PositionStore* store, WorkerOptions options)
-    : queue_(queue), store_(store), options_(options) {
+Worker::Worker(MessageQueue* queue, store::PositionStore* store, WorkerOptions options,
+               DeadLetterQueue* dead_letters)
+    : queue_(queue), store_(store), dead_letters_(dead_letters), options_(options) {
   assert(queue != nullptr && store != nullptr);
   assert(options_.batch_messages_max >= 1);
   assert(options_.retry_backoff_initial.count() >= 1);
   assert(options_.retry_backoff_max >= options_.retry_backoff_initial);
+  assert(options_.dead_letter_attempts_max >= 1);
 }
 
 Worker::~Worker() { Stop(); }
@@ -47,16 +49,154 @@ bool Worker::SleepUnlessStopping(std::chrono::milliseconds duration) {
                            [this] { return stopping_.load(std::memory_order_relaxed); });
 }
 
-bool Worker::ApplyWithRetry(const store::IngestBatch& batch) {
+bool Worker::RetriedForever(const Status& status) const {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kResourceExhausted || dead_letters_ == nullptr;
+}
+
+std::optional<Status> Worker::ApplyWithRetry(const store::IngestBatch& batch) {
   std::chrono::milliseconds backoff = options_.retry_backoff_initial;
   for (;;) {
     Result<store::ApplyOutcome> applied = store_->ApplyBatch(batch);
-    if (applied.ok()) return true;
+    if (applied.ok()) return Status::Ok();
     failures_.fetch_add(1, std::memory_order_relaxed);
+    if (!RetriedForever(applied.status())) return applied.status();
     std::fprintf(stderr, "estoque worker: apply of %zu messages (%zu items) failed, retrying in %lld ms: %s\n",
                  batch.consumed_message_ids.size(), batch.positions.size(),
                  static_cast<long long>(backoff.count()),
                  applied.status().ToString().c_str());
+    if (SleepUnlessStopping(backoff)) return std::nullopt;
+    backoff = std::min(backoff * 2, options_.retry_backoff_max);
+  }
+}
+
+void Worker::Applied(std::span<const Delivery> deliveries, std::size_t items) {
+  Status acknowledged = queue_->Acknowledge(deliveries);
+  if (!acknowledged.ok()) {
+    // Applied but still stored as waiting: redelivered after a restart, where re-applying it is
+    // a no-op under the newer-wins rule.
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr, "estoque worker: acknowledge failed: %s\n",
+                 acknowledged.ToString().c_str());
+  }
+  applied_messages_.fetch_add(deliveries.size(), std::memory_order_relaxed);
+  applied_items_.fetch_add(items, std::memory_order_relaxed);
+}
+
+bool Worker::ApplyDeliveries(std::vector<Delivery>& deliveries) {
+  // Messages that decoded are applied together; one that did not is poison from the start.
+  std::vector<Delivery*> decoded;
+  std::vector<Poisoned> poisoned;
+  decoded.reserve(deliveries.size());
+  for (Delivery& delivery : deliveries) {
+    if (delivery.decode_error.ok()) {
+      decoded.push_back(&delivery);
+    } else {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      poisoned.push_back({&delivery, std::nullopt, delivery.decode_error, NowUnixMicros()});
+    }
+  }
+  flat_.Assign(decoded);
+
+  if (flat_.messages() > 0) {
+    std::optional<Status> applied = ApplyWithRetry(flat_.All());
+    if (!applied.has_value()) return false;  // stopping; the batch stays in the queue
+    const bool all_decoded = decoded.size() == deliveries.size();
+    if (applied->ok()) {
+      if (all_decoded) {
+        Applied(deliveries, flat_.ItemCount());
+      } else {
+        for (std::size_t i = 0; i < decoded.size(); ++i) {
+          Applied(std::span<const Delivery>(decoded[i], 1), flat_.ItemCount(i));
+        }
+      }
+    } else if (flat_.messages() == 1) {
+      poisoned.push_back({decoded[0], 0, std::move(*applied), NowUnixMicros()});
+    } else {
+      // Nothing of the batch was written (one atomic write): apply each message alone to find
+      // the culprits; the others are applied, once, by their own writes.
+      std::fprintf(stderr,
+                   "estoque worker: apply of %zu messages failed (%s): applying them one by one\n",
+                   flat_.messages(), applied->ToString().c_str());
+      for (std::size_t i = 0; i < flat_.messages(); ++i) {
+        std::optional<Status> alone = ApplyWithRetry(flat_.One(i));
+        if (!alone.has_value()) return false;
+        if (alone->ok()) {
+          Applied(std::span<const Delivery>(decoded[i], 1), flat_.ItemCount(i));
+        } else {
+          poisoned.push_back({decoded[i], i, std::move(*alone), NowUnixMicros()});
+        }
+      }
+    }
+  }
+  for (const Poisoned& message : poisoned) {
+    if (!RetryOrDeadLetter(message)) return false;
+  }
+  return true;
+}
+
+bool Worker::RetryOrDeadLetter(const Poisoned& poisoned) {
+  const Delivery& delivery = *poisoned.delivery;
+  DeliveryFailure failure{poisoned.failure, 1, poisoned.failed_at_us, poisoned.failed_at_us};
+  std::chrono::milliseconds backoff = options_.retry_backoff_initial;
+  while (failure.attempts < options_.dead_letter_attempts_max) {
+    std::fprintf(stderr,
+                 "estoque worker: message %llu failed (attempt %u of %u), retrying in %lld ms: %s\n",
+                 static_cast<unsigned long long>(delivery.id), failure.attempts,
+                 options_.dead_letter_attempts_max, static_cast<long long>(backoff.count()),
+                 failure.reason.ToString().c_str());
+    if (SleepUnlessStopping(backoff)) return false;
+    backoff = std::min(backoff * 2, options_.retry_backoff_max);
+    Status attempt = delivery.decode_error;  // bytes that did not decode will not decode now
+    if (poisoned.flat_index.has_value()) {
+      std::optional<Status> applied = ApplyWithRetry(flat_.One(*poisoned.flat_index));
+      if (!applied.has_value()) return false;
+      if (applied->ok()) {
+        Applied(std::span<const Delivery>(&delivery, 1), flat_.ItemCount(*poisoned.flat_index));
+        return true;
+      }
+      attempt = std::move(*applied);
+    } else {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ++failure.attempts;
+    failure.reason = std::move(attempt);
+    failure.last_failure_at_us = NowUnixMicros();
+  }
+  return MoveToDeadLetters(delivery, failure);
+}
+
+bool Worker::MoveToDeadLetters(const Delivery& delivery, const DeliveryFailure& failure) {
+  if (dead_letters_ == nullptr) {
+    // Only a message that does not decode gets here: it can never apply, so it is left where it
+    // is (unacknowledged, stored) rather than holding up everything behind it.
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr, "estoque worker: message %llu left in the queue (no dead-letter queue): %s\n",
+                 static_cast<unsigned long long>(delivery.id), failure.reason.ToString().c_str());
+    return true;
+  }
+  std::chrono::milliseconds backoff = options_.retry_backoff_initial;
+  for (;;) {
+    Status moved = dead_letters_->Add(delivery, failure);
+    if (moved.ok()) {
+      dead_lettered_.fetch_add(1, std::memory_order_relaxed);
+      std::fprintf(stderr,
+                   "estoque worker: message %llu moved to the dead-letter queue after %u attempts: %s\n",
+                   static_cast<unsigned long long>(delivery.id), failure.attempts,
+                   failure.reason.ToString().c_str());
+      return true;
+    }
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    if (moved.code() != StatusCode::kUnavailable && moved.code() != StatusCode::kResourceExhausted) {
+      // Not movable (no longer queued, or the dead letters are damaged): it stays where it is,
+      // unacknowledged, and is tried again after a restart.
+      std::fprintf(stderr, "estoque worker: message %llu could not be dead-lettered: %s\n",
+                   static_cast<unsigned long long>(delivery.id), moved.ToString().c_str());
+      return true;
+    }
+    std::fprintf(stderr, "estoque worker: dead-lettering message %llu failed, retrying in %lld ms: %s\n",
+                 static_cast<unsigned long long>(delivery.id),
+                 static_cast<long long>(backoff.count()), moved.ToString().c_str());
     if (SleepUnlessStopping(backoff)) return false;
     backoff = std::min(backoff * 2, options_.retry_backoff_max);
   }
@@ -69,10 +209,6 @@ void Worker::Run() {
   if (options_.thread_nice != 0) {
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.thread_nice);
   }
-  std::vector<domain::Position> items;
-  std::vector<domain::Sale> sales;
-  std::vector<domain::SaleCancel> cancels;
-  std::vector<uint64_t> ids;
   while (!stopping_.load(std::memory_order_relaxed)) {
     const int64_t started_us = MonotonicMicros();
     Result<std::vector<Delivery>> received =
@@ -104,46 +240,7 @@ void Worker::Run() {
       }
     }
 
-    // Flatten: one Apply for the whole batch. The items are moved out; Acknowledge needs ids only.
-    items.clear();
-    sales.clear();
-    cancels.clear();
-    ids.clear();
-    ids.reserve(deliveries.size());
-    std::size_t item_count = 0;
-    for (const Delivery& delivery : deliveries) item_count += delivery.message.items.size();
-    items.reserve(item_count);
-    for (Delivery& delivery : deliveries) {
-      ids.push_back(delivery.id);
-      std::move(delivery.message.items.begin(), delivery.message.items.end(),
-                std::back_inserter(items));
-      delivery.message.items.clear();
-      std::move(delivery.message.sales.begin(), delivery.message.sales.end(),
-                std::back_inserter(sales));
-      delivery.message.sales.clear();
-      std::move(delivery.message.cancels.begin(), delivery.message.cancels.end(),
-                std::back_inserter(cancels));
-      delivery.message.cancels.clear();
-    }
-    store::IngestBatch batch;
-    batch.positions = items;
-    batch.sales = sales;
-    batch.cancels = cancels;
-    batch.consumed_message_ids = ids;
-    if (!ApplyWithRetry(batch)) return;  // stopping; the batch stays in the queue
-
-    Status acknowledged = queue_->Acknowledge(deliveries);
-    if (!acknowledged.ok()) {
-      // Applied but still stored as waiting: redelivered after a restart, where re-applying it is
-      // a no-op under the newer-wins rule.
-      failures_.fetch_add(1, std::memory_order_relaxed);
-      std::fprintf(stderr, "estoque worker: acknowledge failed: %s\n",
-                   acknowledged.ToString().c_str());
-    }
-    applied_messages_.fetch_add(ids.size(), std::memory_order_relaxed);
-    std::size_t sale_lines = 0;
-    for (const domain::Sale& sale : sales) sale_lines += sale.lines.size();
-    applied_items_.fetch_add(items.size() + sale_lines, std::memory_order_relaxed);
+    if (!ApplyDeliveries(deliveries)) return;  // stopping; what is unapplied stays queued
   }
 }
 

@@ -227,6 +227,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
       {"alerts", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
       {"api_keys", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
       {"audit", FamilyOptions(options, cache, Access::kScans, hot)},
+      // Poison messages: rare, kept until an operator acts.
+      {"dlq", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
   };
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -255,6 +257,7 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   engine->alerts_ = handles[14];
   engine->api_keys_ = handles[15];
   engine->audit_ = handles[16];
+  engine->dlq_ = handles[17];
 
   std::string version;
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
@@ -286,7 +289,8 @@ std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
   return {meta_,      positions_,        positions_by_branch_, queue_,
           products_,  branches_,         ledger_,              ledger_by_branch_,
           movement_ids_, sales_,         transfers_,           reservations_,
-          reservation_expiry_, alerts_,       api_keys_,            audit_};
+          reservation_expiry_, alerts_,       api_keys_,            audit_,
+          dlq_};
 }
 
 RocksEngine::~RocksEngine() {

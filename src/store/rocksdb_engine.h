@@ -21,6 +21,8 @@
 //   "alerts"                           the current low/negative-stock alerts by branch
 //   "api_keys"                         API keys by id (auth/key_codec.h): hashes, never tokens
 //   "audit"                            who wrote what, by time (auth/audit_log.h)
+//   "dlq"                              dead letters: poison messages moved out of "queue", keyed
+//                                      like it (queue/dead_letter_codec.h)
 #pragma once
 
 #include <cstddef>
@@ -85,6 +87,7 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* alerts() const { return alerts_; }
   rocksdb::ColumnFamilyHandle* api_keys() const { return api_keys_; }
   rocksdb::ColumnFamilyHandle* audit() const { return audit_; }
+  rocksdb::ColumnFamilyHandle* dlq() const { return dlq_; }
   // Every family but "default", in a fixed order (for flushes, checkpoints, tests).
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   const EngineOptions& options() const { return options_; }
@@ -110,6 +113,7 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* alerts_ = nullptr;
   rocksdb::ColumnFamilyHandle* api_keys_ = nullptr;
   rocksdb::ColumnFamilyHandle* audit_ = nullptr;
+  rocksdb::ColumnFamilyHandle* dlq_ = nullptr;
 };
 
 // The layout this code writes (meta "format_version", docs/STORAGE.md): "3".

@@ -189,6 +189,9 @@ class MatrixTest : public SecurityTest {
         {"POST", "/v1/consulta", Serialize(json::object{{"query_type", "query"}, {"codigo_barra", kP}, {"filial", kOwn}}),
          {U, U, A, A, A, A, A}},
         {"GET", "/v1/fila", "", {U, U, A, A, A, A, A}},
+        {"GET", "/v1/fila/dlq", "", {U, U, A, F, F, F, F}},
+        {"POST", "/v1/fila/dlq/reprocessar", R"({"todas":true})", {U, U, A, F, F, F, F}},
+        {"DELETE", "/v1/fila/dlq", R"({"todas":true})", {U, U, A, F, F, F, F}},
         {"GET", "/v1/produtos", "", {U, U, A, A, A, A, A}},
         {"POST", "/v1/produtos/lote", R"([{"codigo_barra":"78900204","nome_produto":"Sal"}])", {U, U, A, F, F, F, F}},
         {"PUT", "/v1/produtos/" + p, R"({"nome_produto":"Café"})", {U, U, A, F, F, F, F}},
@@ -215,7 +218,7 @@ class MatrixTest : public SecurityTest {
 
 TEST_F(MatrixTest, EveryRouteForEveryCaller) {
   const std::vector<Row> table = Table();
-  ASSERT_EQ(table.size(), 40u);  // the routes of kRoutes
+  ASSERT_EQ(table.size(), 43u);  // the routes of kRoutes
   for (const Row& row : table) {
     for (int column = 0; column < kColumns; ++column) {
       auto r = clients_[column]->Request(row.method, row.path, row.body);

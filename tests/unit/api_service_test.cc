@@ -614,7 +614,18 @@ TEST_F(ApiServiceTest, QueueStatus) {
   ASSERT_EQ(response.result(), http::status::ok);
   EXPECT_EQ(response.body(),
             R"({"profundidade":4,"idade_mais_antiga_ms":250,"aplicadas":70,)"
-            R"("descartadas_mais_antigas":5,"mensagens_aplicadas":3,"bytes":4096})");
+            R"("descartadas_mais_antigas":5,"mensagens_aplicadas":3,"bytes":4096,"dlq":0})");
+}
+
+// A service without a dead-letter queue says so on its routes (the embedded wiring has one:
+// tests/unit/queue_dead_letter_test.cc, tests/e2e/e2e_dlq_test.cc).
+TEST_F(ApiServiceTest, DeadLetterRoutesWithoutADeadLetterQueue) {
+  HttpResponse response = Get("/v1/fila/dlq");
+  EXPECT_EQ(response.result(), http::status::not_found);
+  EXPECT_EQ(ErrorCode(response), "dlq_off");
+  response = Call(http::verb::delete_, "/v1/fila/dlq");
+  EXPECT_EQ(response.result(), http::status::not_found);
+  EXPECT_EQ(ErrorCode(response), "dlq_off");
 }
 
 TEST_F(ApiServiceTest, UnknownRoutesAndMethods) {

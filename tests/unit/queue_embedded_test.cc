@@ -345,10 +345,30 @@ TEST_F(EmbeddedQueueTest, OldestAgeComesFromTheOldestWaitingMessage) {
   EXPECT_LT(stats.oldest_age_ms, 60'000);
 }
 
-TEST_F(EmbeddedQueueTest, CorruptStoredMessageFailsOpen) {
+// A stored message that does not decode no longer stops the queue from opening: it is delivered,
+// flagged, in its place among the others, so the worker can dead-letter it.
+TEST_F(EmbeddedQueueTest, UndecodableStoredMessageIsDeliveredFlagged) {
+  const uint64_t before = EnqueueOk(1);
   ASSERT_TRUE(engine_->db()
-                  ->Put(rocksdb::WriteOptions(), engine_->queue(), store::QueueKey(77), "\x01junk")
+                  ->Put(rocksdb::WriteOptions(), engine_->queue(), store::QueueKey(before + 1),
+                        "\x01junk")
                   .ok());
+  Reopen();
+  EXPECT_EQ(queue_->Stats().depth_messages, 2u);
+  std::vector<Delivery> all = ReceiveOk(10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, before);
+  EXPECT_TRUE(all[0].decode_error.ok());
+  EXPECT_EQ(all[1].id, before + 1);
+  EXPECT_EQ(all[1].decode_error.code(), StatusCode::kCorruption);
+  EXPECT_NE(all[1].decode_error.message().find("does not decode"), std::string::npos);
+  EXPECT_TRUE(all[1].message.items.empty());
+  // Its id is taken: the next message gets a later one.
+  EXPECT_GT(EnqueueOk(2), before + 1);
+}
+
+TEST_F(EmbeddedQueueTest, MalformedStoredKeyFailsOpen) {
+  ASSERT_TRUE(engine_->db()->Put(rocksdb::WriteOptions(), engine_->queue(), "short", "x").ok());
   queue_.reset();
   Result<std::unique_ptr<EmbeddedQueue>> reopened = EmbeddedQueue::Open(engine_.get(), {});
   EXPECT_EQ(reopened.status().code(), StatusCode::kCorruption);
