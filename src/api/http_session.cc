@@ -83,10 +83,10 @@ class Session<Stream>::PendingResponse {
     if (delivered_.load()) return;
     spdlog::error("HTTP handler dropped a request without responding");
     // OnResponse sets the request's HTTP version.
-    session_->Deliver(MakeErrorResponse(
-                          MakeApiError(http::status::internal_server_error, "internal", "internal error"),
-                          /*http_version=*/11, /*keep_alive=*/false),
-                      nullptr);
+    HttpResponse internal_error = MakeErrorResponse(
+        MakeApiError(http::status::internal_server_error, "internal", "internal error"),
+        /*http_version=*/11, /*keep_alive=*/false);
+    session_->Deliver(std::move(internal_error), nullptr);
   }
 
   void Deliver(HttpResponse&& response, std::unique_ptr<BodySource> body) {

@@ -1,6 +1,7 @@
 // Internal to the api module: one HTTP connection of HttpServer. It owns its stream, read buffer and
 // parser and serves one request at a time: read (bounded by size and deadline), hand the request to
-// the handler, write the response, then read the next one (keep-alive) or close. One
+// the handler, write the response (a whole one in one write; a streamed body chunk by chunk as the
+// socket drains: http_types.h BodySource), then read the next one (keep-alive) or close. One
 // implementation for both transports: Session<PlainStream> (HTTP) and Session<TlsStream> (HTTPS,
 // which first runs the TLS handshake, and ends a connection it closes gracefully with a TLS
 // close_notify).
