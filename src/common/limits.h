@@ -62,6 +62,10 @@ inline constexpr uint32_t kDeadLetterAttemptsMax = 100;
 // Dead letters one replay or drop acts on (one atomic write); "todas" takes the oldest this many
 // and reports how many remain.
 inline constexpr std::size_t kDeadLetterSelectionMax = 1000;
+// Stored message bytes one dead-letter listing page or replay holds in memory (a message may be
+// up to about 1 MB): a page stops early (its cursor goes on), "todas" replays fewer (the answer's
+// "restantes" says how many are left), and ids beyond it are refused with InvalidArgument.
+inline constexpr std::size_t kDeadLetterBytesPerCallMax = 16ull * 1024 * 1024;
 // Bytes of a failure's reason kept with a dead letter (longer reasons are cut).
 inline constexpr std::size_t kDeadLetterReasonBytesMax = 1024;
 

@@ -71,7 +71,8 @@ class DeadLetterQueue {
   // (the message is no longer in the queue). REQUIRES: !failure.reason.ok()
   virtual Status Add(const Delivery& delivery, const DeliveryFailure& failure) = 0;
 
-  // Up to `limit` dead letters in id order, strictly after `after_id` (nullopt: from the first).
+  // Up to `limit` dead letters in id order, strictly after `after_id` (nullopt: from the first);
+  // fewer once they hold limits::kDeadLetterBytesPerCallMax message bytes (at least one).
   // Unavailable on I/O failure, Corruption if a stored record does not decode.
   // REQUIRES: 1 <= limit <= limits::kPageLimitMax
   virtual Result<DeadLetterPage> List(std::optional<uint64_t> after_id, std::size_t limit) = 0;
@@ -81,12 +82,14 @@ class DeadLetterQueue {
 
   // Moves the selected dead letters back into the queue, under their own ids, in one durable
   // write: the worker applies them again like any message (and dead-letters them again if they
-  // still fail). Errors: ResourceExhausted (they do not fit the queue's bounds), Unavailable
-  // (closed, I/O), Corruption; nothing moved then. REQUIRES: a valid selection (see above).
+  // still fail). `all` takes the oldest up to limits::kDeadLetterSelectionMax and
+  // limits::kDeadLetterBytesPerCallMax. Errors, with nothing moved: InvalidArgument (the ids
+  // hold more than kDeadLetterBytesPerCallMax), ResourceExhausted (they do not fit the queue's
+  // bounds), Unavailable (closed, I/O), Corruption. REQUIRES: a valid selection (see above).
   virtual Result<DeadLetterOutcome> Replay(const DeadLetterSelection& selection) = 0;
 
-  // Deletes the selected dead letters for good, in one durable write. Errors as Replay's
-  // (without ResourceExhausted).
+  // Deletes the selected dead letters for good, in one durable write (`all`: the oldest
+  // limits::kDeadLetterSelectionMax). Errors, with nothing deleted: Unavailable, Corruption.
   virtual Result<DeadLetterOutcome> Drop(const DeadLetterSelection& selection) = 0;
 };
 

@@ -91,11 +91,15 @@ Result<DeadLetterPage> EmbeddedDeadLetterQueue::List(std::optional<uint64_t> aft
   } else {
     it->SeekToFirst();
   }
-  for (; it->Valid() && page.items.size() < limit; it->Next()) {
+  std::size_t message_bytes = 0;
+  for (; it->Valid() && page.items.size() < limit &&
+         message_bytes < limits::kDeadLetterBytesPerCallMax;
+       it->Next()) {
     Result<uint64_t> id = KeyId(it->key());
     if (!id.ok()) return id.status();
     Result<DeadLetter> letter = DecodeDeadLetter(*id, ToView(it->value()));
     if (!letter.ok()) return letter.status();
+    message_bytes += letter->message_bytes.size();
     page.items.push_back(std::move(*letter));
   }
   if (!it->status().ok()) return store::FromRocks(it->status(), "list dead letters");
@@ -113,6 +117,7 @@ Result<std::vector<DeadLetter>> EmbeddedDeadLetterQueue::Select(const DeadLetter
   }
   assert(!selection.ids.empty() && selection.ids.size() <= limits::kDeadLetterSelectionMax);
   std::string value;
+  std::size_t message_bytes = 0;
   for (const uint64_t id : selection.ids) {
     rocksdb::Status read =
         engine_->db()->Get(rocksdb::ReadOptions(), engine_->dlq(), store::QueueKey(id), &value);
@@ -123,6 +128,12 @@ Result<std::vector<DeadLetter>> EmbeddedDeadLetterQueue::Select(const DeadLetter
     if (!read.ok()) return store::FromRocks(read, "read dead letter");
     Result<DeadLetter> letter = DecodeDeadLetter(id, value);
     if (!letter.ok()) return letter.status();
+    message_bytes += letter->message_bytes.size();
+    if (message_bytes > limits::kDeadLetterBytesPerCallMax) {
+      return Status::InvalidArgument("these dead letters hold more than " +
+                                     std::to_string(limits::kDeadLetterBytesPerCallMax) +
+                                     " bytes: select fewer ids");
+    }
     letters.push_back(std::move(*letter));
   }
   std::sort(letters.begin(), letters.end(),
@@ -131,6 +142,39 @@ Result<std::vector<DeadLetter>> EmbeddedDeadLetterQueue::Select(const DeadLetter
                             [](const DeadLetter& a, const DeadLetter& b) { return a.id == b.id; }),
                 letters.end());
   return letters;
+}
+
+Result<std::vector<uint64_t>> EmbeddedDeadLetterQueue::SelectIds(
+    const DeadLetterSelection& selection, DeadLetterOutcome* outcome) {
+  std::vector<uint64_t> ids;
+  if (selection.all) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        engine_->db()->NewIterator(rocksdb::ReadOptions(), engine_->dlq()));
+    for (it->SeekToFirst(); it->Valid() && ids.size() < limits::kDeadLetterSelectionMax;
+         it->Next()) {
+      Result<uint64_t> id = KeyId(it->key());
+      if (!id.ok()) return id.status();
+      ids.push_back(*id);
+    }
+    if (!it->status().ok()) return store::FromRocks(it->status(), "list dead letters");
+    return ids;
+  }
+  assert(!selection.ids.empty() && selection.ids.size() <= limits::kDeadLetterSelectionMax);
+  rocksdb::PinnableSlice value;
+  for (const uint64_t id : selection.ids) {
+    value.Reset();
+    rocksdb::Status read = engine_->db()->Get(rocksdb::ReadOptions(), engine_->dlq(),
+                                              store::QueueKey(id), &value);
+    if (read.IsNotFound()) {
+      outcome->unknown.push_back(id);
+      continue;
+    }
+    if (!read.ok()) return store::FromRocks(read, "read dead letter");
+    ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 Result<DeadLetterOutcome> EmbeddedDeadLetterQueue::Replay(const DeadLetterSelection& selection) {
@@ -160,17 +204,15 @@ Result<DeadLetterOutcome> EmbeddedDeadLetterQueue::Replay(const DeadLetterSelect
 Result<DeadLetterOutcome> EmbeddedDeadLetterQueue::Drop(const DeadLetterSelection& selection) {
   std::lock_guard<std::mutex> lock(move_mutex_);
   DeadLetterOutcome outcome;
-  Result<std::vector<DeadLetter>> letters = Select(selection, &outcome);
-  if (!letters.ok()) return letters.status();
+  Result<std::vector<uint64_t>> ids = SelectIds(selection, &outcome);
+  if (!ids.ok()) return ids.status();
   if (!outcome.unknown.empty()) {
     outcome.remaining = Depth();
     return outcome;
   }
   rocksdb::WriteBatch batch;
-  for (const DeadLetter& letter : *letters) {
-    batch.Delete(engine_->dlq(), store::QueueKey(letter.id));
-    outcome.done.push_back(letter.id);
-  }
+  for (const uint64_t id : *ids) batch.Delete(engine_->dlq(), store::QueueKey(id));
+  outcome.done = std::move(*ids);
   rocksdb::WriteOptions write_options;
   write_options.sync = engine_->options().sync_writes;
   Status written = store::FromRocks(engine_->db()->Write(write_options, &batch), "drop dead letters");

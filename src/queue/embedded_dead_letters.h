@@ -36,10 +36,14 @@ class EmbeddedDeadLetterQueue final : public DeadLetterQueue {
  private:
   EmbeddedDeadLetterQueue(store::RocksEngine* engine, EmbeddedQueue* queue);
 
-  // The stored dead letters of `selection`, in id order; unknown ids go to outcome->unknown.
-  // REQUIRES: move_mutex_ held.
+  // The stored dead letters of `selection`, in id order, bounded as Replay says; unknown ids go
+  // to outcome->unknown. REQUIRES: move_mutex_ held.
   Result<std::vector<DeadLetter>> Select(const DeadLetterSelection& selection,
                                          DeadLetterOutcome* outcome);
+  // The ids of `selection` that are dead letters, in id order (records not read); unknown ids go
+  // to outcome->unknown. REQUIRES: move_mutex_ held.
+  Result<std::vector<uint64_t>> SelectIds(const DeadLetterSelection& selection,
+                                          DeadLetterOutcome* outcome);
 
   store::RocksEngine* engine_;
   EmbeddedQueue* queue_;

@@ -11,6 +11,7 @@
 #include "support/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
 
 #include "common/clock.h"
 #include "queue/dead_letter_codec.h"
@@ -280,6 +281,47 @@ TEST_F(DeadLetterQueueTest, ReplayBeyondTheQueueBoundsIsRefusedWhole) {
   std::promise<Result<uint64_t>> refused;
   queue_->Enqueue(MakeMessage(51), [&](Result<uint64_t> id) { refused.set_value(std::move(id)); });
   EXPECT_EQ(refused.get_future().get().status().code(), StatusCode::kResourceExhausted);
+}
+
+// Big dead letters (1 MiB each, as written by an older run): a page, a "todas" replay and an ids
+// replay hold at most limits::kDeadLetterBytesPerCallMax of them in memory.
+TEST_F(DeadLetterQueueTest, PagesAndReplaysAreBoundedInBytes) {
+  constexpr std::size_t kLetters = 18;
+  constexpr std::size_t kPerCall = limits::kDeadLetterBytesPerCallMax >> 20;  // of 1 MiB each
+  static_assert(kLetters > kPerCall);
+  rocksdb::WriteBatch batch;
+  std::vector<uint64_t> ids;
+  for (std::size_t i = 0; i < kLetters; ++i) {
+    DeadLetter letter = SampleLetter();
+    letter.id = 100 + i;
+    letter.message_bytes.assign(1 << 20, 'm');
+    batch.Put(engine_->dlq(), store::QueueKey(letter.id), EncodeDeadLetter(letter));
+    ids.push_back(letter.id);
+  }
+  ASSERT_TRUE(engine_->db()->Write(rocksdb::WriteOptions(), &batch).ok());
+  Reopen();
+  ASSERT_EQ(dead_letters_->Depth(), kLetters);
+
+  Result<DeadLetterPage> page = dead_letters_->List(std::nullopt, 1000);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), kPerCall);
+  ASSERT_TRUE(page->next_after_id.has_value());
+  page = dead_letters_->List(page->next_after_id, 1000);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), kLetters - kPerCall);
+
+  Result<DeadLetterOutcome> too_many = dead_letters_->Replay({false, ids});
+  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dead_letters_->Depth(), kLetters);
+  Result<DeadLetterOutcome> oldest = dead_letters_->Replay({true, {}});
+  ASSERT_TRUE(oldest.ok()) << oldest.status().ToString();
+  EXPECT_EQ(oldest->done.size(), kPerCall);
+  EXPECT_EQ(oldest->remaining, kLetters - kPerCall);
+  // Drop reads no message: every id at once.
+  Result<DeadLetterOutcome> dropped =
+      dead_letters_->Drop({false, std::vector<uint64_t>(ids.begin() + kPerCall, ids.end())});
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(dropped->remaining, 0u);
 }
 
 TEST_F(DeadLetterQueueTest, ReplayAfterCloseIsUnavailable) {
