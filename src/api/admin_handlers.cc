@@ -58,17 +58,6 @@ std::string AuditPath(std::string_view path) {
   return out;
 }
 
-// Stored text that should be UTF-8 (key names, checked since keys are validated): if it is not,
-// its non-ASCII bytes are shown as '?' rather than breaking the JSON.
-std::string Utf8OrMasked(std::string_view text) {
-  std::string out(text);
-  if (domain::CountUtf8CodePoints(text) >= 0) return out;
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
-  }
-  return out;
-}
-
 // The key as listed (never its token or hash).
 void WriteKey(JsonWriter& writer, const auth::ApiKeyRecord& key, const domain::TimeZone& zone,
               const std::string* token) {
@@ -86,7 +75,7 @@ void WriteKey(JsonWriter& writer, const auth::ApiKeyRecord& key, const domain::T
   for (const std::string& branch : key.branches) writer.String(branch);
   writer.EndArray();
   writer.Key("nome");
-  writer.String(Utf8OrMasked(key.name));
+  writer.String(domain::Utf8OrMasked(key.name));
   writer.Key("ativa");
   writer.Bool(key.active());
   writer.Key("criada_em");
@@ -329,7 +318,7 @@ void ListAudit(const ServiceContext& context, RouteRequest& request, Responder& 
     writer.Key("chave");
     writer.String(entry.key_id);
     writer.Key("nome");
-    writer.String(Utf8OrMasked(entry.key_name));
+    writer.String(domain::Utf8OrMasked(entry.key_name));
     writer.Key("metodo");
     writer.String(AuditPath(entry.method));
     writer.Key("caminho");

@@ -30,17 +30,6 @@ namespace {
 
 namespace http = boost::beast::http;
 
-// Text kept from a failure (a Status message may quote stored bytes): if it is not valid UTF-8,
-// its non-ASCII bytes are shown as '?' rather than breaking the JSON.
-std::string Utf8OrMasked(std::string_view text) {
-  std::string out(text);
-  if (domain::CountUtf8CodePoints(text) >= 0) return out;
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
-  }
-  return out;
-}
-
 bool CheckDeadLettersKept(const ServiceContext& context, RouteRequest& request,
                           Responder& respond) {
   if (context.dead_letters != nullptr) return true;
@@ -203,7 +192,7 @@ void WriteDeadLetter(JsonWriter& writer, const queue::DeadLetter& letter,
   writer.Key("id");
   writer.String(std::to_string(letter.id));
   writer.Key("motivo");
-  writer.String(Utf8OrMasked(letter.reason));
+  writer.String(domain::Utf8OrMasked(letter.reason));
   writer.Key("tentativas");
   writer.Uint(letter.attempts);
   writer.Key("enfileirada_em");
@@ -261,10 +250,17 @@ void ListDeadLetters(const ServiceContext& context, RouteRequest& request, Respo
   RespondJson(respond, request.http, std::move(body));
 }
 
-void ReplayDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond) {
+namespace {
+
+// POST .../reprocessar and DELETE share everything but the operation and the answer's key.
+using DeadLetterAction =
+    Result<queue::DeadLetterOutcome> (queue::DeadLetterQueue::*)(const queue::DeadLetterSelection&);
+
+void ActOnDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond,
+                      DeadLetterAction action, std::string_view done_key) {
   std::optional<queue::DeadLetterSelection> selection = ReadSelection(context, request, respond);
   if (!selection) return;
-  Result<queue::DeadLetterOutcome> outcome = context.dead_letters->Replay(*selection);
+  Result<queue::DeadLetterOutcome> outcome = (context.dead_letters->*action)(*selection);
   if (!outcome.ok()) {
     RespondError(respond, request.http, ApiErrorFromStatus(outcome.status()));
     return;
@@ -273,22 +269,17 @@ void ReplayDeadLetters(const ServiceContext& context, RouteRequest& request, Res
     RespondError(respond, request.http, UnknownIds(*selection, outcome->unknown));
     return;
   }
-  RespondOutcome(request, respond, "reprocessadas", *outcome);
+  RespondOutcome(request, respond, done_key, *outcome);
+}
+
+}  // namespace
+
+void ReplayDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond) {
+  ActOnDeadLetters(context, request, respond, &queue::DeadLetterQueue::Replay, "reprocessadas");
 }
 
 void DropDeadLetters(const ServiceContext& context, RouteRequest& request, Responder& respond) {
-  std::optional<queue::DeadLetterSelection> selection = ReadSelection(context, request, respond);
-  if (!selection) return;
-  Result<queue::DeadLetterOutcome> outcome = context.dead_letters->Drop(*selection);
-  if (!outcome.ok()) {
-    RespondError(respond, request.http, ApiErrorFromStatus(outcome.status()));
-    return;
-  }
-  if (!outcome->unknown.empty()) {
-    RespondError(respond, request.http, UnknownIds(*selection, outcome->unknown));
-    return;
-  }
-  RespondOutcome(request, respond, "removidas", *outcome);
+  ActOnDeadLetters(context, request, respond, &queue::DeadLetterQueue::Drop, "removidas");
 }
 
 }  // namespace estoque::api::handlers

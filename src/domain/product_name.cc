@@ -80,4 +80,13 @@ Status ValidateProductName(std::string_view name) {
   return Status::Ok();
 }
 
+std::string Utf8OrMasked(std::string_view text) {
+  std::string out(text);
+  if (CountUtf8CodePoints(text) >= 0) return out;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
+  return out;
+}
+
 }  // namespace estoque::domain

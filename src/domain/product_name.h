@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -14,5 +15,9 @@ Status ValidateProductName(std::string_view name);
 
 // Number of code points in `utf8`, or -1 if it is not valid UTF-8.
 std::ptrdiff_t CountUtf8CodePoints(std::string_view utf8);
+
+// `text` itself if it is valid UTF-8; otherwise a copy with every non-ASCII byte replaced by '?'
+// (for echoing stored text that should be UTF-8 but is not, e.g. in a JSON answer).
+std::string Utf8OrMasked(std::string_view text);
 
 }  // namespace estoque::domain
