@@ -9,6 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "e2e/support/sanitizer_report.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -81,6 +84,10 @@ CommandResult RunEstoque(const std::vector<std::string>& args, std::chrono::mill
   }
   result.out = ReadAll(out_path);
   result.err = ReadAll(err_path);
+  if (const std::string report = SanitizerReportIn(result.err); !report.empty()) {
+    ADD_FAILURE() << "estoque " << (args.empty() ? "" : args.front()) << " made a sanitizer report:\n"
+                  << report;
+  }
   return result;
 }
 

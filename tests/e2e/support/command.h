@@ -15,8 +15,8 @@ struct CommandResult {
 };
 
 // Runs `estoque <args...>` with a clean ESTOQUE_* environment (but ESTOQUE_API_KEY set to
-// kTestAdminKey) and stdin closed, waiting up to
-// `timeout` (then SIGKILL).
+// kTestAdminKey) and stdin closed, waiting up to `timeout` (then SIGKILL). A sanitizer report on
+// its stderr (instrumented builds) fails the current test (ADD_FAILURE).
 CommandResult RunEstoque(const std::vector<std::string>& args,
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
 

@@ -11,9 +11,11 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 
 extern char** environ;
 
+#include "e2e/support/sanitizer_report.h"
 #include "e2e/support/test_keys.h"
 
 namespace estoque::e2e {
@@ -27,6 +29,11 @@ ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extr
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Kill();
+  // Under scripts/sanitize and scripts/tsan the server is instrumented: a report it made in any of
+  // its runs (restarts append to the same log) fails the test, however the test ended the server.
+  if (const std::string report = SanitizerReportIn(output()); !report.empty()) {
+    ADD_FAILURE() << "the estoque server made a sanitizer report (" << log_path_ << "):\n" << report;
+  }
   std::error_code ignored;
   fs::remove(log_path_, ignored);
 }

@@ -23,7 +23,9 @@ class ServerProcess {
   // `env` entries are added to the child's environment.
   ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {},
                 std::map<std::string, std::string> env = {});
-  ~ServerProcess();  // SIGKILLs a child still running
+  // SIGKILLs a child still running, and fails the current test (ADD_FAILURE) if the server's
+  // output holds a sanitizer report (e2e/support/sanitizer_report.h).
+  ~ServerProcess();
 
   // Starts the binary and waits (up to `timeout`) for its "listening on" line. Returns false (and
   // fills last_error()) if it exited or did not listen in time.
