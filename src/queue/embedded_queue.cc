@@ -122,8 +122,7 @@ void EmbeddedQueue::CommitLoop() {
     }
     const uint64_t next_id = first_id + batch.size();
     write_batch.Put(engine_->meta(), ToSlice(kNextIdKey), store::QueueKey(next_id));
-    const rocksdb::Status written = engine_->db()->Write(write_options, &write_batch);
-    const Status status = store::FromRocks(written, "enqueue");
+    const Status status = engine_->Write(write_options, &write_batch, "enqueue");
 
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -181,7 +180,7 @@ Status EmbeddedQueue::DeleteRows(std::span<const Delivery> deliveries) {
   }
   // Not synced: a lost deletion only means a redelivery after a crash (at least once), and the
   // newer-wins rule makes re-applying a message harmless.
-  return store::FromRocks(engine_->db()->Write(rocksdb::WriteOptions(), &batch), "acknowledge");
+  return engine_->Write(rocksdb::WriteOptions(), &batch, "acknowledge");
 }
 
 Status EmbeddedQueue::Acknowledge(std::span<const Delivery> deliveries) {
