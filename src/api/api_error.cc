@@ -5,6 +5,7 @@
 
 #include "api/http_util.h"
 #include "api/json_writer.h"
+#include "common/limits.h"
 
 namespace estoque::api {
 
@@ -54,6 +55,32 @@ ApiError ApiErrorFromStatus(const Status& status) {
   }
   spdlog::error("request failed: {}", status.ToString());
   return MakeApiError(http::status::internal_server_error, "internal", "internal error");
+}
+
+ApiError StorageError(store::StorageCondition condition) {
+  assert(condition != store::StorageCondition::kOk);
+  ApiError error =
+      condition == store::StorageCondition::kNoSpace
+          ? MakeApiError(http::status::insufficient_storage, "insufficient_storage",
+                         "the server's disk is full: the write was not accepted; retry later "
+                         "(reads keep working)")
+          : MakeApiError(http::status::service_unavailable, "storage_unavailable",
+                         "the server cannot write to its disk (I/O error): the write was not "
+                         "accepted; retry later (reads keep working)");
+  error.retry_after_s = limits::kStorageRetryAfterSeconds;
+  return error;
+}
+
+std::string_view StorageWireName(store::StorageCondition condition) {
+  switch (condition) {
+    case store::StorageCondition::kOk:
+      return "ok";
+    case store::StorageCondition::kNoSpace:
+      return "sem_espaco";
+    case store::StorageCondition::kIoError:
+      return "erro_de_io";
+  }
+  return "erro_de_io";
 }
 
 void WriteErrorObject(JsonWriter& writer, const ApiError& error) {

@@ -21,6 +21,7 @@
 
 #include "api/http_types.h"
 #include "common/status.h"
+#include "store/storage_condition.h"
 
 namespace estoque::api {
 
@@ -78,6 +79,17 @@ ApiError InvalidParameter(std::string field, std::string reason);
 //   Retry-After: 1; Corruption, Internal -> 500 internal with a generic message (the real one is
 //   logged, never sent). REQUIRES: !status.ok()
 ApiError ApiErrorFromStatus(const Status& status);
+
+// The error of a write refused because the storage refuses writes, with Retry-After
+// (limits::kStorageRetryAfterSeconds):
+//   kNoSpace  -> 507 insufficient_storage ("the server's disk is full ...");
+//   kIoError  -> 503 storage_unavailable ("the server cannot write to its disk ...").
+// REQUIRES: condition != StorageCondition::kOk
+ApiError StorageError(store::StorageCondition condition);
+
+// The wire name of a storage condition ("armazenamento" of GET /health and GET /v1/fila):
+// "ok", "sem_espaco", "erro_de_io".
+std::string_view StorageWireName(store::StorageCondition condition);
 
 // Writes the inner error object {"code":..,"message":..,"details":[..]} as the next value of
 // `writer`. Used by RenderApiError and by envelopes that nest it (the seed's /v1/consulta).

@@ -196,6 +196,27 @@ Responder Audited(Responder respond, auth::AuditLog* audit, const Caller& caller
   });
 }
 
+// Routes that write (everything but reads, including POST /v1/consulta, which only reads).
+bool IsWrite(const Route& route) {
+  return route.method != http::verb::get && route.access != kRead && route.access != kPublic;
+}
+
+// Wraps the responder of a write: a 503 answered while the storage refuses writes becomes the
+// storage's own error (507 or 503 storage_unavailable), so a write that raced the disk running out
+// learns why, whichever layer noticed first (the queue's committer, a store write).
+Responder StorageAware(Responder respond, const store::PositionStore* store) {
+  return [respond = std::move(respond), store](HttpResponse response) mutable {
+    if (response.result() == http::status::service_unavailable) {
+      const store::StorageCondition storage = store->Storage();
+      if (storage != store::StorageCondition::kOk) {
+        response = MakeErrorResponse(StorageError(storage), response.version(),
+                                     response.keep_alive());
+      }
+    }
+    respond(std::move(response));
+  };
+}
+
 ApiError Unauthorized() {
   return MakeApiError(http::status::unauthorized, "unauthorized", "missing or invalid API key");
 }
@@ -274,6 +295,16 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
       if (security.audit != nullptr &&
           (request.method() != http::verb::get || route.access == kAdmin)) {
         respond = Audited(std::move(respond), security.audit, caller, request, target.path);
+      }
+      if (IsWrite(route)) {
+        // While the storage refuses writes, refuse them here, before any work (and log nothing:
+        // the storage monitor logged the change once).
+        const store::StorageCondition storage = context.store->Storage();
+        if (storage != store::StorageCondition::kOk) {
+          handlers::RespondError(respond, request, StorageError(storage));
+          return;
+        }
+        respond = StorageAware(std::move(respond), context.store);
       }
       handlers::RouteRequest route_request{request, std::move(parameters).value(), target.query,
                                            caller};

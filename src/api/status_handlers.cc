@@ -25,8 +25,18 @@ void RespondError(Responder& respond, const HttpRequest& request, const ApiError
   Respond(respond, MakeErrorResponse(error, request.version(), request.keep_alive()));
 }
 
-void Health(const ServiceContext&, RouteRequest& request, Responder& respond) {
-  RespondJson(respond, request.http, R"({"status":"ok"})");
+void Health(const ServiceContext& context, RouteRequest& request, Responder& respond) {
+  // 200 either way: the process serves reads; "degradado" says writes are refused and why.
+  const store::StorageCondition storage = context.store->Storage();
+  std::string body;
+  JsonWriter writer(&body);
+  writer.BeginObject();
+  writer.Key("status");
+  writer.String(storage == store::StorageCondition::kOk ? "ok" : "degradado");
+  writer.Key("armazenamento");
+  writer.String(StorageWireName(storage));
+  writer.EndObject();
+  RespondJson(respond, request.http, std::move(body));
 }
 
 void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder& respond) {
@@ -53,6 +63,8 @@ void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder
   writer.Uint(stats.depth_bytes);
   writer.Key("dlq");
   writer.Uint(context.dead_letters != nullptr ? context.dead_letters->Depth() : 0);
+  writer.Key("armazenamento");
+  writer.String(StorageWireName(context.store->Storage()));
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

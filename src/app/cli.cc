@@ -152,6 +152,8 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &option_names, "block-cache-mb", &serve_config.block_cache_mb, "RocksDB read cache (MiB)");
   AddServeOption(serve, &option_names, "row-cache-mb", &serve_config.row_cache_mb,
                  "RocksDB row cache for point reads (MiB; 0: none)");
+  AddServeOption(serve, &option_names, "min-free-disk-mb", &serve_config.min_free_disk_mb,
+                 "Free disk space (MiB) below which writes get 507 until 1.25x is free again (0: not watched)");
   AddServeOption(serve, &option_names, "apply-batch-messages", &serve_config.apply_batch_messages,
                  "Messages the worker applies in one atomic write");
   AddServeOption(serve, &option_names, "apply-linger-ms", &serve_config.apply_linger_ms,

@@ -22,6 +22,9 @@ ReservationSweeper::~ReservationSweeper() {
 void ReservationSweeper::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
+    // While the storage refuses writes, expiring would only fail (the storage monitor logs why);
+    // the reservations expire at the first round after it accepts them again.
+    if (store_->Storage() != store::StorageCondition::kOk) continue;
     lock.unlock();
     Result<std::size_t> expired = store_->ExpireReservations(NowUnixMicros());
     if (!expired.ok()) {

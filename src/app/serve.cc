@@ -114,6 +114,7 @@ int RunServe(const ServeConfig& config) {
   engine_options.sync_writes = config.durability == "sync";
   engine_options.block_cache_bytes = config.block_cache_mb << 20;
   engine_options.row_cache_bytes = config.row_cache_mb << 20;
+  engine_options.min_free_bytes = static_cast<uint64_t>(config.min_free_disk_mb) << 20;
   const int64_t open_started_us = MonotonicMicros();
   auto engine = store::RocksEngine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status(), "opening the data directory");

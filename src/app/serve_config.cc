@@ -58,6 +58,9 @@ Status ValidateServeConfig(const ServeConfig& config) {
     return Status::InvalidArgument("log-level: must be trace, debug, info, warn, error or off");
   }
   if (config.block_cache_mb == 0) return Status::InvalidArgument("block-cache-mb: must be > 0");
+  if (config.min_free_disk_mb > (std::size_t{1} << 30)) {
+    return Status::InvalidArgument("min-free-disk-mb: must be 0..1073741824");
+  }
   if (config.shutdown_drain_ms < 0) return Status::InvalidArgument("shutdown-drain-ms: must be >= 0");
   if (config.auth != "on" && config.auth != "off") return Status::InvalidArgument("auth: must be on or off");
   if (config.auth == "off") {

@@ -25,6 +25,9 @@ struct ServeConfig {
   std::size_t queue_max_bytes = limits::kQueueBytesMaxDefault;
   std::size_t block_cache_mb = 64;         // RocksDB read cache
   std::size_t row_cache_mb = 64;           // RocksDB row cache for point reads (0 = none)
+  // Free disk space (MiB) below which writes get 507 before RocksDB runs out; accepted again at
+  // 1.25x. 0 = not watched (RocksDB's own ENOSPC still refuses writes, see docs/RELIABILITY.md).
+  std::size_t min_free_disk_mb = limits::kMinFreeDiskMebibytesDefault;
   std::size_t apply_batch_messages = limits::kApplyBatchMessagesDefault;  // per atomic write
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
   // Failed attempts at a poison message before it moves to the dead-letter queue.

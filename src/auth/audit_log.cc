@@ -1,6 +1,8 @@
 #include "auth/audit_log.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <limits>
 
 #include <rocksdb/db.h>
@@ -111,9 +113,23 @@ Status AuditLog::WriteBatch(std::vector<AuditEntry>* entries) {
   for (const AuditEntry& entry : *entries) {
     batch.Put(engine_->audit(), EncodeKey(entry.at_us, next_seq_++), EncodeValue(entry));
   }
-  rocksdb::Status written = engine_->db()->Write(rocksdb::WriteOptions(), &batch);
+  Status written = engine_->Write(rocksdb::WriteOptions(), &batch, "write audit log");
+  if (written.ok()) entries->clear();
+  return written;
+}
+
+void AuditLog::Requeue(std::vector<AuditEntry>* entries) {
+  std::lock_guard lock(mutex_);
+  // Older first; beyond the bound the oldest are dropped (logged), as in Record().
+  const std::size_t room = kPendingMax > pending_.size() ? kPendingMax - pending_.size() : 0;
+  const std::size_t kept = std::min(room, entries->size());
+  if (kept < entries->size()) {
+    spdlog::error("audit log: dropping {} entries that could not be written",
+                  entries->size() - kept);
+  }
+  pending_.insert(pending_.begin(), std::make_move_iterator(entries->end() - kept),
+                  std::make_move_iterator(entries->end()));
   entries->clear();
-  return store::FromRocks(written, "write audit log");
 }
 
 Status AuditLog::Flush() {
@@ -122,18 +138,32 @@ Status AuditLog::Flush() {
     std::lock_guard lock(mutex_);
     entries.swap(pending_);
   }
-  return WriteBatch(&entries);
+  Status written = WriteBatch(&entries);
+  if (!written.ok()) Requeue(&entries);
+  return written;
 }
 
 void AuditLog::Run() {
+  bool failing = false;  // log a failure once, and its end, not every interval
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, kFlushInterval);
     std::vector<AuditEntry> entries;
     entries.swap(pending_);
     lock.unlock();
+    const std::size_t count = entries.size();
     Status written = WriteBatch(&entries);
-    if (!written.ok()) spdlog::error("audit log: {}", written.ToString());
+    if (!written.ok()) {
+      if (!failing) {
+        spdlog::error("audit log: {}; entries are kept in memory and written when it succeeds",
+                      written.ToString());
+      }
+      failing = true;
+      Requeue(&entries);
+    } else if (failing && count > 0) {
+      spdlog::info("audit log: writing again ({} entries kept meanwhile)", count);
+      failing = false;
+    }
     lock.lock();
   }
 }

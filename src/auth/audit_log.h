@@ -2,6 +2,9 @@
 // name, method, path, status, time), kept in the engine's "audit" column family, newest first on
 // reads. Record() never blocks a request: entries are written in batches by a background thread
 // within kFlushInterval (to the WAL; the next fsync'ed write of any request makes them durable).
+// While the storage refuses writes (disk full, I/O error) entries wait in memory, in order, and are
+// written when it accepts them again (up to kPendingMax entries; beyond, the oldest are dropped
+// with an error log).
 #pragma once
 
 #include <condition_variable>
@@ -55,7 +58,10 @@ class AuditLog {
  private:
   explicit AuditLog(store::RocksEngine* engine) : engine_(engine) {}
   void Run();
+  // Writes `entries` in one batch and clears it; on failure leaves it as it was.
   Status WriteBatch(std::vector<AuditEntry>* entries);
+  // Puts `entries` (older than anything pending) back in front of pending_, and clears it.
+  void Requeue(std::vector<AuditEntry>* entries);
 
   store::RocksEngine* engine_;
   std::mutex mutex_;

@@ -5,6 +5,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
 
 #include "auth/key_codec.h"
 #include "auth/token.h"
@@ -73,9 +74,9 @@ Status RocksKeyStore::Store(const ApiKeyRecord& record) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
   const std::string value = EncodeApiKey(record);
-  rocksdb::Status written =
-      engine_->db()->Put(sync, engine_->api_keys(), ToSlice(record.id), ToSlice(value));
-  if (!written.ok()) return store::FromRocks(written, "write API key");
+  rocksdb::WriteBatch batch;
+  batch.Put(engine_->api_keys(), ToSlice(record.id), ToSlice(value));
+  if (Status written = engine_->Write(sync, &batch, "write API key"); !written.ok()) return written;
   auto published = std::make_shared<const ApiKeyRecord>(record);
   std::unique_lock lock(maps_mutex_);
   auto previous = by_id_.find(record.id);

@@ -116,7 +116,7 @@ void RocksCatalog::InstallLocked(ProductEntry entry) {
 Status RocksCatalog::Write(rocksdb::WriteBatch* batch, bool sync, std::string_view what) {
   rocksdb::WriteOptions options;
   options.sync = sync;
-  return store::FromRocks(engine_->db()->Write(options, batch), what);
+  return engine_->Write(options, batch, what);
 }
 
 Result<Product> RocksCatalog::GetProduct(std::string_view barcode) {

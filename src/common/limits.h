@@ -68,5 +68,13 @@ inline constexpr std::size_t kDeadLetterSelectionMax = 1000;
 inline constexpr std::size_t kDeadLetterBytesPerCallMax = 16ull * 1024 * 1024;
 // Bytes of a failure's reason kept with a dead letter (longer reasons are cut).
 inline constexpr std::size_t kDeadLetterReasonBytesMax = 1024;
+// Retry-After of a write refused because the storage refuses writes (507 disk full, 503 I/O
+// error): the free-space check runs every 100 ms, so this is about how soon an operator's fix is
+// seen, not a bound of ours.
+inline constexpr int kStorageRetryAfterSeconds = 5;
+// Default free space (MiB) of the data directory's filesystem below which writes are refused
+// before RocksDB runs out (serve --min-free-disk-mb): room for the memtables' flush (2 x 32 MiB),
+// a new WAL's preallocation (about 35 MiB) and compactions.
+inline constexpr std::size_t kMinFreeDiskMebibytesDefault = 256;
 
 }  // namespace estoque::limits

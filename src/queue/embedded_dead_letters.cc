@@ -71,7 +71,7 @@ Status EmbeddedDeadLetterQueue::Add(const Delivery& delivery, const DeliveryFail
   batch.Delete(engine_->queue(), ToSlice(key));
   batch.Put(engine_->dlq(), ToSlice(key), EncodeDeadLetter(letter));
   Status written =
-      store::FromRocks(engine_->db()->Write(rocksdb::WriteOptions(), &batch), "dead-letter");
+      engine_->Write(rocksdb::WriteOptions(), &batch, "dead-letter");
   if (!written.ok()) return written;
   depth_.fetch_add(1, std::memory_order_relaxed);
   // Only releases the queue's accounting: the row is already gone (a second delete, with
@@ -215,7 +215,7 @@ Result<DeadLetterOutcome> EmbeddedDeadLetterQueue::Drop(const DeadLetterSelectio
   outcome.done = std::move(*ids);
   rocksdb::WriteOptions write_options;
   write_options.sync = engine_->options().sync_writes;
-  Status written = store::FromRocks(engine_->db()->Write(write_options, &batch), "drop dead letters");
+  Status written = engine_->Write(write_options, &batch, "drop dead letters");
   if (!written.ok()) return written;
   outcome.remaining = depth_.fetch_sub(outcome.done.size(), std::memory_order_relaxed) -
                       outcome.done.size();

@@ -139,8 +139,7 @@ void EmbeddedQueue::CommitLoop() {
     }
     const uint64_t next_id = first_id + batch.size();
     write_batch.Put(engine_->meta(), ToSlice(kNextIdKey), store::QueueKey(next_id));
-    const rocksdb::Status written = engine_->db()->Write(write_options, &write_batch);
-    const Status status = store::FromRocks(written, "enqueue");
+    const Status status = engine_->Write(write_options, &write_batch, "enqueue");
 
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -205,7 +204,7 @@ Status EmbeddedQueue::Requeue(std::vector<RequeuedMessage> messages, rocksdb::Wr
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = engine_->options().sync_writes;
-  const Status written = store::FromRocks(engine_->db()->Write(write_options, batch), "requeue");
+  const Status written = engine_->Write(write_options, batch, "requeue");
 
   std::vector<Waiting> waiting;
   if (written.ok()) {
@@ -262,7 +261,7 @@ Status EmbeddedQueue::DeleteRows(std::span<const Delivery> deliveries) {
   }
   // Not synced: a lost deletion only means a redelivery after a crash (at least once), and the
   // newer-wins rule makes re-applying a message harmless.
-  return store::FromRocks(engine_->db()->Write(rocksdb::WriteOptions(), &batch), "acknowledge");
+  return engine_->Write(rocksdb::WriteOptions(), &batch, "acknowledge");
 }
 
 Status EmbeddedQueue::Acknowledge(std::span<const Delivery> deliveries) {

@@ -22,6 +22,13 @@ constexpr uint64_t kWalBytesForFlush = 0;
 Status CreateCheckpoint(const RocksEngine& engine, const std::string& dir) {
   std::error_code error;
   if (std::filesystem::exists(dir, error)) return Status::Conflict("checkpoint directory " + dir + " exists");
+  // A checkpoint flushes the memtables and copies files onto the data disk: not while the storage
+  // gate refuses writes (disk full or an I/O error), when it would take the last free space.
+  if (const StorageCondition condition = engine.storage_condition();
+      condition != StorageCondition::kOk) {
+    return Status::Unavailable("checkpoint: storage refuses writes (" +
+                               std::string(StorageConditionName(condition)) + ")");
+  }
   rocksdb::Checkpoint* raw = nullptr;
   rocksdb::Status created = rocksdb::Checkpoint::Create(engine.db(), &raw);
   if (!created.ok()) return FromRocks(created, "checkpoint");

@@ -15,8 +15,8 @@ namespace estoque::store {
 // acknowledged) and none of a write after it, with each WriteBatch whole. The memtables are
 // flushed first, so the copy carries little WAL to replay; SST files are hard-linked (the same
 // file system as the data directory: `dir` should be inside it), the rest is copied. Reads and
-// writes go on meanwhile. Unavailable on I/O errors (nothing is left in `dir` then); Conflict if
-// `dir` exists. Thread-safe.
+// writes go on meanwhile. Unavailable on I/O errors and while the storage gate refuses writes
+// (nothing is left in `dir` then); Conflict if `dir` exists. Thread-safe.
 Status CreateCheckpoint(const RocksEngine& engine, const std::string& dir);
 
 }  // namespace estoque::store

@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "domain/position.h"
 #include "domain/sale.h"
+#include "store/storage_condition.h"
 
 namespace estoque::store {
 
@@ -70,6 +71,11 @@ class PositionStore {
   // Totals of applied / dropped items, as of the last committed write. Thread-safe; does not wait
   // for a write in progress (GET /v1/fila reads them while the worker applies).
   virtual Result<ApplyCounters> Counters() = 0;
+
+  // Whether writes are accepted now, and if not why (storage_condition.h): while not kOk, every
+  // write fails with Unavailable and reads go on. Lock-free. Backends without a local disk of
+  // their own answer kOk.
+  virtual StorageCondition Storage() const { return StorageCondition::kOk; }
 
   // Applies `items` (in any order, with any duplicates) with the newer-wins rule
   // (domain::Supersedes) in ONE atomic write, together with the counters, and, when

@@ -43,6 +43,7 @@ class RocksInventoryStore final : public InventoryStore {
   Result<PositionPage> List(std::optional<std::string_view> branch,
                             std::optional<std::string_view> after, std::size_t limit) override;
   Result<ApplyCounters> Counters() override;
+  StorageCondition Storage() const override { return engine_->storage_condition(); }
   Result<ApplyOutcome> Apply(std::span<const domain::Position> items,
                              std::span<const uint64_t> consumed_message_ids) override;
   bool ConsumesQueueMessages() const override { return true; }

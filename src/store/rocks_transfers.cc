@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
 
 #include "common/clock.h"
 #include "common/limits.h"
@@ -130,9 +131,11 @@ Result<std::pair<domain::Transfer, bool>> RocksInventoryStore::CreateTransfer(
   transfer.created_at_us = NowUnixMicros();
   rocksdb::WriteOptions options;
   options.sync = engine_->options().sync_writes;
-  rocksdb::Status written = engine_->db()->Put(options, engine_->transfers(), ToSlice(transfer.id),
-                                               EncodeTransfer(transfer));
-  if (!written.ok()) return FromRocks(written, "write transfer");
+  rocksdb::WriteBatch batch;
+  batch.Put(engine_->transfers(), ToSlice(transfer.id), EncodeTransfer(transfer));
+  if (Status written = engine_->Write(options, &batch, "write transfer"); !written.ok()) {
+    return written;
+  }
   return std::make_pair(std::move(transfer), true);
 }
 

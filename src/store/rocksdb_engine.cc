@@ -10,12 +10,16 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
 #include "store/format_upgrade.h"
+#include "store/rocksdb_log.h"
 
 namespace estoque::store {
 namespace {
@@ -184,7 +188,26 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
                                error.message());
   }
 
+  std::unique_ptr<RocksEngine> engine(new RocksEngine());
+  engine->options_ = options;
+  rocksdb::FileSystem* file_system = rocksdb::FileSystem::Default().get();
+  if (options.file_system != nullptr) {
+    engine->env_ = rocksdb::NewCompositeEnv(options.file_system);
+    file_system = options.file_system.get();
+  }
+  StorageMonitorOptions monitor_options;
+  monitor_options.path = options.data_dir;
+  monitor_options.min_free_bytes = options.min_free_bytes;
+  monitor_options.check_interval = options.storage_check_interval;
+  monitor_options.resume_backoff_initial = options.resume_backoff_initial;
+  monitor_options.resume_backoff_max = options.resume_backoff_max;
+  engine->monitor_ = std::make_unique<StorageMonitor>(monitor_options, file_system);
+
   rocksdb::DBOptions db_options;
+  if (engine->env_ != nullptr) db_options.env = engine->env_.get();
+  // No LOG file on the data disk: a full disk must not crash the server (rocksdb_log.h).
+  db_options.info_log = NewRocksDbLogger();
+  db_options.listeners.push_back(engine->monitor_->listener());
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = kBackgroundJobsMax;
@@ -195,7 +218,6 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   db_options.db_write_buffer_size = kMemtableBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.max_total_wal_size = kWalBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.skip_stats_update_on_db_open = true;  // faster restart
-  db_options.keep_log_file_num = 4;
   // Memtable insert hints (below) work only for non-concurrent memtable writes.
   db_options.allow_concurrent_memtable_write = false;
   // The queue's fsync'ed enqueue writes must not wait behind the worker's large apply batch while
@@ -237,8 +259,6 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   if (!opened.ok()) return FromRocks(opened, "open " + options.data_dir);
   assert(handles.size() == families.size());
 
-  std::unique_ptr<RocksEngine> engine(new RocksEngine());
-  engine->options_ = options;
   engine->db_ = db;
   engine->default_ = handles[0];
   engine->meta_ = handles[1];
@@ -282,7 +302,20 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
     return Status::Corruption("data directory " + options.data_dir + " has format_version " +
                               version + ", this build reads " + std::string(kFormatVersion));
   }
+  std::vector<rocksdb::ColumnFamilyHandle*> watched = engine->families();
+  watched.push_back(engine->default_);
+  engine->monitor_->Start(db, std::move(watched), engine->default_);
   return engine;
+}
+
+Status RocksEngine::Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch,
+                          std::string_view context) {
+  const StorageCondition condition = monitor_->condition();
+  if (condition != StorageCondition::kOk) {
+    return Status::Unavailable(std::string(context) + ": storage refuses writes (" +
+                               std::string(StorageConditionName(condition)) + ")");
+  }
+  return FromRocks(db_->Write(options, batch), context);
 }
 
 std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
@@ -295,6 +328,7 @@ std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
 
 RocksEngine::~RocksEngine() {
   if (db_ == nullptr) return;
+  monitor_->Stop();  // no DB::Resume() from now on
   // With the WAL on, RocksDB does not flush at Close(): the next Open would replay up to
   // max_total_wal_size of WAL. Flushing here keeps a clean restart fast. Errors cannot be acted on
   // here: anything unflushed is still in the WAL and is replayed on the next open.

@@ -25,6 +25,7 @@
 //                                      like it (queue/dead_letter_codec.h)
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,11 +34,18 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/storage_condition.h"
+#include "store/storage_monitor.h"
 
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Env;
+class FileSystem;
+class Slice;
 class Status;
+class WriteBatch;
+struct WriteOptions;
 }  // namespace rocksdb
 
 namespace estoque::store {
@@ -57,10 +65,28 @@ struct EngineOptions {
   // (see docs/BENCHMARKS.md for the measured restart after kill -9). Larger: fewer flushes,
   // slower crash restart.
   std::size_t write_buffer_bytes = 32ull << 20;
+  // Free space of the data directory's filesystem below which writes are refused
+  // (StorageCondition::kNoSpace) before RocksDB itself runs out, so that it never has to recover
+  // from ENOSPC; accepted again a quarter above it (storage_monitor.h). 0 = not watched (RocksDB's
+  // own out-of-space error still stops writes, and they resume when space returns, unless the
+  // failed write was the first of a new WAL: see storage_monitor.h).
+  uint64_t min_free_bytes = 0;
+  // Free-space check period, and the first and longest wait between DB::Resume() attempts.
+  std::chrono::milliseconds storage_check_interval{100};
+  std::chrono::milliseconds resume_backoff_initial{100};
+  std::chrono::milliseconds resume_backoff_max{2000};
+  // The file system under RocksDB; null = the operating system's. Tests inject faults with it.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 // Thread-safe (RocksDB is). Owns the DB and its column family handles; on destruction flushes the
 // memtables (so a clean restart replays no WAL) and closes the DB.
+//
+// Writes go through Write(), the one gate of the storage condition: while the disk is short of
+// space or RocksDB has stopped writes after an I/O error, every write is refused at once
+// (Unavailable) without reaching RocksDB, and reads go on. A StorageMonitor reopens the gate by
+// itself when the disk allows (storage_monitor.h). RocksDB's informational log goes to spdlog, not
+// to a LOG file on the data disk (rocksdb_log.h).
 class RocksEngine {
  public:
   // Opens (creating if missing) the database in options.data_dir. Corruption if the directory
@@ -92,9 +118,23 @@ class RocksEngine {
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   const EngineOptions& options() const { return options_; }
 
+  // Writes `batch` atomically. Unavailable naming the storage condition, without touching RocksDB,
+  // if writes are refused now; otherwise RocksDB's outcome through FromRocks (prefixed `context`):
+  // an I/O failure is Unavailable too, and the condition then says why (it changes before this
+  // returns).
+  Status Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch,
+               std::string_view context);
+  // Whether writes are accepted now (lock-free; cheap enough for every request).
+  StorageCondition storage_condition() const { return monitor_->condition(); }
+  StorageHealth storage_health() const { return monitor_->health(); }
+  // Re-examines the disk now rather than within storage_check_interval (tests).
+  void CheckStorageSoon() { monitor_->CheckSoon(); }
+
  private:
   RocksEngine() = default;
   EngineOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;         // over options_.file_system, when one is given
+  std::unique_ptr<StorageMonitor> monitor_;   // destroyed after the DB is closed
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;

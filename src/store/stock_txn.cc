@@ -348,8 +348,9 @@ Status StockTxn::Commit(bool sync) {
 
   rocksdb::WriteOptions options;
   options.sync = sync && engine->options().sync_writes;
-  rocksdb::Status written = engine->db()->Write(options, &batch_);
-  if (!written.ok()) return FromRocks(written, "write inventory");
+  if (Status written = engine->Write(options, &batch_, "write inventory"); !written.ok()) {
+    return written;
+  }
 
   // Published only now that the write succeeded.
   StateCache& cache = *shared_.cache;

@@ -2,6 +2,8 @@
 // drive the real binary with the real backends).
 #include "api/api_service.h"
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -166,8 +168,10 @@ class FakeStore : public PositionsOnlyInventory {
   }
   using PositionsOnlyInventory::ApplyBatch;
   bool ConsumesQueueMessages() const override { return false; }
+  store::StorageCondition Storage() const override { return storage.load(); }
 
   std::size_t last_list_limit = 0;
+  std::atomic<store::StorageCondition> storage{store::StorageCondition::kOk};
 
  private:
   std::mutex mutex_;
@@ -181,6 +185,7 @@ class FakeQueue : public queue::MessageQueue {
  public:
   void Enqueue(queue::Message message, EnqueueCallback done) override {
     messages.push_back(std::move(message));
+    if (before_answer) before_answer();
     if (!refuse_with.ok()) {
       done(refuse_with);
       return;
@@ -207,6 +212,7 @@ class FakeQueue : public queue::MessageQueue {
 
   std::vector<queue::Message> messages;
   Status refuse_with;
+  std::function<void()> before_answer;  // runs inside Enqueue, before it answers
   bool answer_from_thread = false;
   uint64_t next_id = 7;
 
@@ -309,7 +315,7 @@ class ApiServiceTest : public ::testing::Test {
 TEST_F(ApiServiceTest, Health) {
   const HttpResponse response = Get("/health");
   EXPECT_EQ(response.result(), http::status::ok);
-  EXPECT_EQ(response.body(), R"({"status":"ok"})");
+  EXPECT_EQ(response.body(), R"({"status":"ok","armazenamento":"ok"})");
   EXPECT_EQ(response[http::field::content_type], "application/json");
   EXPECT_TRUE(response.keep_alive());
 }
@@ -374,6 +380,54 @@ TEST_F(ApiServiceTest, IngestQueueErrors) {
   EXPECT_EQ(response.result(), http::status::service_unavailable);
   EXPECT_EQ(ErrorCode(response), "unavailable");
   EXPECT_EQ(response[http::field::retry_after], "1");
+}
+
+TEST_F(ApiServiceTest, FullDiskRefusesWritesWith507AndServesReads) {
+  store_.Put(MakePosition("5140642011605", "1001", 1000));
+  store_.storage = store::StorageCondition::kNoSpace;
+
+  HttpResponse response = Post("/v1/posicoes", std::string(kSeedBody));
+  EXPECT_EQ(response.result(), http::status::insufficient_storage);
+  EXPECT_EQ(ErrorCode(response), "insufficient_storage");
+  EXPECT_NE(Body(response).at("error").at("message").as_string().find("disk is full"),
+            std::string::npos);
+  EXPECT_EQ(response[http::field::retry_after], "5");
+  EXPECT_TRUE(queue_.messages.empty());  // refused before any work
+  EXPECT_EQ(Post("/v1/vendas", "{}").result(), http::status::insufficient_storage);
+  EXPECT_EQ(Call(http::verb::put, "/v1/produtos/5140642011605", "{}").result(),
+            http::status::insufficient_storage);
+
+  EXPECT_EQ(Get("/v1/posicoes/5140642011605/1001").result(), http::status::ok);
+  EXPECT_EQ(Get("/v1/posicoes").result(), http::status::ok);
+  EXPECT_EQ(Post("/v1/consulta",
+                 R"({"codigo_barra":"5140642011605","filial":"1001","query_type":"query"})")
+                .result(),
+            http::status::ok);
+  response = Get("/health");
+  EXPECT_EQ(response.result(), http::status::ok);
+  EXPECT_EQ(response.body(), R"({"status":"degradado","armazenamento":"sem_espaco"})");
+  EXPECT_EQ(Body(Get("/v1/fila")).at("armazenamento"), "sem_espaco");
+
+  store_.storage = store::StorageCondition::kIoError;
+  response = Post("/v1/posicoes", std::string(kSeedBody));
+  EXPECT_EQ(response.result(), http::status::service_unavailable);
+  EXPECT_EQ(ErrorCode(response), "storage_unavailable");
+  EXPECT_EQ(response[http::field::retry_after], "5");
+  EXPECT_EQ(Body(Get("/health")).at("armazenamento"), "erro_de_io");
+
+  store_.storage = store::StorageCondition::kOk;
+  EXPECT_EQ(Post("/v1/posicoes", std::string(kSeedBody)).result(), http::status::accepted);
+  EXPECT_EQ(Body(Get("/health")).at("status"), "ok");
+}
+
+TEST_F(ApiServiceTest, WriteThatRacesTheDiskFillingUpGets507) {
+  // The storage still accepted writes when the request arrived, and refused the queue's write.
+  queue_.before_answer = [this] { store_.storage = store::StorageCondition::kNoSpace; };
+  queue_.refuse_with = Status::Unavailable("enqueue: IO error: No space left on device");
+  HttpResponse response = Post("/v1/posicoes", std::string(kSeedBody));
+  EXPECT_EQ(response.result(), http::status::insufficient_storage);
+  EXPECT_EQ(ErrorCode(response), "insufficient_storage");
+  EXPECT_EQ(queue_.messages.size(), 1u);
 }
 
 TEST_F(ApiServiceTest, ShutdownRefusesWritesButServesReads) {
@@ -614,7 +668,8 @@ TEST_F(ApiServiceTest, QueueStatus) {
   ASSERT_EQ(response.result(), http::status::ok);
   EXPECT_EQ(response.body(),
             R"({"profundidade":4,"idade_mais_antiga_ms":250,"aplicadas":70,)"
-            R"("descartadas_mais_antigas":5,"mensagens_aplicadas":3,"bytes":4096,"dlq":0})");
+            R"("descartadas_mais_antigas":5,"mensagens_aplicadas":3,"bytes":4096,"dlq":0,)"
+            R"("armazenamento":"ok"})");
 }
 
 // A service without a dead-letter queue says so on its routes (the embedded wiring has one:
