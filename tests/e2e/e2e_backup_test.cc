@@ -240,17 +240,26 @@ TEST_F(BackupTest, RestoredServerAnswersExactlyWhatTheOriginalDidAtBackupTime) {
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_NE(backup.out.find("every file checked against its SHA-256"), std::string::npos) << backup.out;
   EXPECT_TRUE(fs::exists(backup_dir_ + "/manifest.json"));
-  // The backup is audited, and its checkpoint is gone from the data directory.
+  // The backup is audited (the entry is written once the response has ended, so it may come just
+  // after the command exits; every page is searched, since the polls are audited too and newer),
+  // and its checkpoint is gone from the data directory.
   std::string audit_body;
   EXPECT_TRUE(Eventually([&] {
-    auto audit = client_->Get("/v1/admin/audit?limit=5");
-    audit_body = audit.body;
-    if (audit.status != 200) return false;
-    const json::value page = audit.json();
-    for (const auto& entry : page.at("itens").as_array()) {
-      if (entry.at("caminho") == "/v1/admin/backup" && entry.at("metodo") == "GET" && Int(entry.at("status")) == 200) {
-        return true;
+    std::string path = "/v1/admin/audit?limit=1000";
+    for (int page_number = 0; page_number < 100; ++page_number) {
+      auto audit = client_->Get(path);
+      audit_body = audit.body;
+      if (audit.status != 200) return false;
+      const json::value page = audit.json();
+      for (const auto& entry : page.at("itens").as_array()) {
+        if (entry.at("caminho") == "/v1/admin/backup" && entry.at("metodo") == "GET" &&
+            Int(entry.at("status")) == 200) {
+          return true;
+        }
       }
+      const json::value& cursor = page.at("proximo_cursor");
+      if (cursor.is_null()) return false;
+      path = "/v1/admin/audit?limit=1000&cursor=" + Str(cursor);
     }
     return false;
   })) << audit_body;
