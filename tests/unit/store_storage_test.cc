@@ -5,6 +5,7 @@
 // would crash the process), and nothing acknowledged is lost across a reopen. Hermetic: each test
 // owns a fresh directory under /tmp.
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <memory>
@@ -17,7 +18,9 @@
 #include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
+#include "queue/embedded_dead_letters.h"
 #include "queue/embedded_queue.h"
+#include "store/checkpoint.h"
 #include "store/rocksdb_engine.h"
 #include "support/fault_file_system.h"
 #include "support/temp_dir.h"
@@ -238,6 +241,66 @@ TEST_F(StorageTest, EnqueueWhoseFsyncFailsIsNeverAcknowledged) {
   for (const queue::Delivery& delivery : *waiting) ids.push_back(delivery.id);
   // Exactly the acknowledged messages: the one whose fsync failed did not come back.
   EXPECT_EQ(ids, (std::vector<uint64_t>{*first, *fourth}));
+}
+
+// The dead-letter queue's moves (dead-letter, replay, drop) and an online backup's checkpoint go
+// through the same gate as every other write: refused while the disk is short, nothing moved or
+// left behind, and done once space is back.
+TEST_F(StorageTest, DeadLetterMovesAndCheckpointsWaitForTheDisk) {
+  Result<std::unique_ptr<queue::EmbeddedQueue>> opened_queue =
+      queue::EmbeddedQueue::Open(engine_.get(), queue::EmbeddedQueueOptions{});
+  ASSERT_TRUE(opened_queue.ok()) << opened_queue.status().ToString();
+  std::unique_ptr<queue::EmbeddedQueue> queue = std::move(*opened_queue);
+  Result<std::unique_ptr<queue::EmbeddedDeadLetterQueue>> opened_letters =
+      queue::EmbeddedDeadLetterQueue::Open(engine_.get(), queue.get());
+  ASSERT_TRUE(opened_letters.ok()) << opened_letters.status().ToString();
+  std::unique_ptr<queue::EmbeddedDeadLetterQueue> letters = std::move(*opened_letters);
+  for (int tag = 0; tag < 2; ++tag) {
+    queue::Message message;
+    domain::Position item;
+    item.barcode = "789000000" + std::to_string(1000 + tag);
+    item.branch = "1001";
+    item.product_name = "Produto";
+    item.quantity_milli = 1000;
+    item.updated_at_us = 1'700'000'000'000'000 + tag;
+    message.items.push_back(item);
+    std::promise<Result<uint64_t>> answered;
+    queue->Enqueue(std::move(message),
+                   [&answered](Result<uint64_t> id) { answered.set_value(std::move(id)); });
+    ASSERT_TRUE(answered.get_future().get().ok());
+  }
+  Result<std::vector<queue::Delivery>> received = queue->Receive(10, 0ms);
+  ASSERT_TRUE(received.ok());
+  ASSERT_EQ(received->size(), 2u);
+  const queue::DeliveryFailure failure{Status::Internal("boom"), 3, 1, 2};
+  ASSERT_TRUE(letters->Add((*received)[0], failure).ok());
+  const uint64_t dead_id = (*received)[0].id;
+
+  fs_->free_bytes = 7 * kMiB;
+  ASSERT_TRUE(Condition(StorageCondition::kNoSpace));
+  const uint64_t appends = fs_->wal_appends.load();
+  EXPECT_EQ(letters->Add((*received)[1], failure).code(), StatusCode::kUnavailable);
+  Result<queue::DeadLetterOutcome> replayed = letters->Replay({false, {dead_id}});
+  EXPECT_EQ(replayed.status().code(), StatusCode::kUnavailable);
+  Result<queue::DeadLetterOutcome> dropped = letters->Drop({false, {dead_id}});
+  EXPECT_EQ(dropped.status().code(), StatusCode::kUnavailable);
+  const std::string checkpoint_dir = dir_.path() + "/checkpoint";
+  const Status checkpoint = CreateCheckpoint(*engine_, checkpoint_dir);
+  EXPECT_EQ(checkpoint.code(), StatusCode::kUnavailable) << checkpoint.ToString();
+  EXPECT_NE(checkpoint.message().find("no_space"), std::string::npos) << checkpoint.message();
+  EXPECT_FALSE(std::filesystem::exists(checkpoint_dir));
+  EXPECT_EQ(fs_->wal_appends.load(), appends);  // none reached RocksDB
+  EXPECT_EQ(letters->Depth(), 1u);              // nothing moved
+  EXPECT_EQ(queue->Stats().depth_messages, 1u);
+
+  fs_->free_bytes = kPlenty;
+  ASSERT_TRUE(Condition(StorageCondition::kOk));
+  EXPECT_TRUE(letters->Add((*received)[1], failure).ok());
+  dropped = letters->Drop({false, {dead_id}});
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_EQ(dropped->done, std::vector<uint64_t>{dead_id});
+  EXPECT_TRUE(CreateCheckpoint(*engine_, checkpoint_dir).ok());
+  EXPECT_TRUE(std::filesystem::exists(checkpoint_dir + "/CURRENT"));
 }
 
 TEST_F(StorageTest, FlushOutOfSpaceStopsWritesUntilSpaceReturns) {
