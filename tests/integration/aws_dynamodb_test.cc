@@ -47,13 +47,11 @@ SharedServer& Shared() {
   return *shared;
 }
 
-// Stops the server at exit, before static destruction, so no JVM outlives the binary.
+// Stops the server (and removes its directory) after the last test, so no JVM outlives the
+// binary.
 class StopServerAtExit : public ::testing::Environment {
  public:
-  void TearDown() override {
-    SharedServer& shared = Shared();
-    if (shared.server) shared.server->Stop();
-  }
+  void TearDown() override { Shared().server.reset(); }
 };
 const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
 

@@ -96,21 +96,10 @@ std::optional<DynamoDbLocalInstall> FindDynamoDbLocal(std::string* why) {
 }
 
 DynamoDbLocal::DynamoDbLocal(DynamoDbLocalInstall install) : install_(std::move(install)) {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/dynamodb-local-XXXXXX";
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  const int fd = mkstemp(buffer.data());
-  if (fd >= 0) close(fd);
-  log_path_ = buffer.data();
+  log_path_ = (fs::path(work_directory_.path()) / "dynamodb-local.log").string();
 }
 
-DynamoDbLocal::~DynamoDbLocal() {
-  Stop();
-  std::error_code ignored;
-  fs::remove(log_path_, ignored);
-}
+DynamoDbLocal::~DynamoDbLocal() { Stop(); }
 
 std::string DynamoDbLocal::output() const {
   std::ifstream in(log_path_);
@@ -163,8 +152,14 @@ bool DynamoDbLocal::Start(std::chrono::milliseconds timeout) {
                                      "-jar",
                                      install_.jar,
                                      "-inMemory",
+                                     "-disableTelemetry",  // it would try to reach AWS
                                      "-port",
                                      std::to_string(port_)};
+    // Built before fork: the child only makes async-signal-safe calls.
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const std::string work_directory = work_directory_.path();
     const std::size_t log_offset = output().size();
     const pid_t parent = getpid();
     const pid_t pid = fork();
@@ -176,6 +171,8 @@ bool DynamoDbLocal::Start(std::chrono::milliseconds timeout) {
       // The JVM dies with the test, however the test ends.
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
+      // It writes dynamodb-local-metadata.json into its working directory.
+      if (chdir(work_directory.c_str()) != 0) _exit(127);
       const int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (fd >= 0) {
         dup2(fd, 1);
@@ -185,9 +182,6 @@ bool DynamoDbLocal::Start(std::chrono::milliseconds timeout) {
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
       execv(install_.java.c_str(), argv.data());
       _exit(127);
     }

@@ -3,7 +3,8 @@
 // test on 127.0.0.1, in memory, on a free port:
 //   java -Djava.library.path=<lib>/DynamoDBLocal_lib -jar <lib>/DynamoDBLocal.jar -inMemory -port P
 // Start() waits until it answers a signed ListTables; the destructor stops it (SIGTERM, then
-// SIGKILL after a grace period). The JVM's output goes to a log file read by output().
+// SIGKILL after a grace period). It runs in a temporary directory, removed with the object, that
+// holds its log (output()) and the metadata file it writes; telemetry is off (-disableTelemetry).
 //
 // DynamoDB Local keeps one database per access key id and region (without -sharedDb): every
 // client of one test must use the same ones (ClientConfig gives them).
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "aws/client_config.h"
+#include "support/temp_dir.h"
 
 namespace estoque::test_support {
 
@@ -33,7 +35,7 @@ std::optional<DynamoDbLocalInstall> FindDynamoDbLocal(std::string* why);
 class DynamoDbLocal {
  public:
   explicit DynamoDbLocal(DynamoDbLocalInstall install);
-  // Stops the server if it runs and removes its log.
+  // Stops the server if it runs and removes its directory.
   ~DynamoDbLocal();
   DynamoDbLocal(const DynamoDbLocal&) = delete;
   DynamoDbLocal& operator=(const DynamoDbLocal&) = delete;
@@ -60,6 +62,7 @@ class DynamoDbLocal {
   bool Answers();
 
   DynamoDbLocalInstall install_;
+  TempDir work_directory_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;
