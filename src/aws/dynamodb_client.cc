@@ -56,6 +56,39 @@ std::optional<Item> ObjectField(const json::object& object, std::string_view nam
   return value->get_object();
 }
 
+double CapacityOf(const json::value& entry);
+
+// A Query or Scan answer as a page.
+AwsResult<QueryPage> ReadPage(AwsResult<json::object> response) {
+  if (!response.ok()) return std::move(response).error();
+  QueryPage page;
+  if (const json::value* items = response->if_contains("Items"); items && items->is_array()) {
+    for (const json::value& item : items->get_array()) {
+      if (item.is_object()) page.items.push_back(item.get_object());
+    }
+  }
+  page.last_evaluated_key = ObjectField(*response, "LastEvaluatedKey");
+  page.consumed_capacity_units = ConsumedCapacityUnits(*response);
+  return page;
+}
+
+// Up to `pages_max` pages of `read_page` (called with the previous page's LastEvaluatedKey, or
+// nullptr for the first), joined; last_evaluated_key is set when more remain.
+AwsResult<QueryPage> AllPages(int pages_max,
+                              const std::function<AwsResult<QueryPage>(const Item*)>& read_page) {
+  assert(pages_max >= 1);
+  QueryPage all;
+  for (int page_number = 0; page_number < pages_max; ++page_number) {
+    AwsResult<QueryPage> page = read_page(all.last_evaluated_key ? &*all.last_evaluated_key : nullptr);
+    if (!page.ok()) return std::move(page).error();
+    for (Item& item : page->items) all.items.push_back(std::move(item));
+    all.consumed_capacity_units += page->consumed_capacity_units;
+    all.last_evaluated_key = std::move(page->last_evaluated_key);
+    if (!all.last_evaluated_key) break;
+  }
+  return all;
+}
+
 double CapacityOf(const json::value& entry) {
   if (!entry.is_object()) return 0;
   const json::value* units = entry.get_object().if_contains("CapacityUnits");
@@ -78,7 +111,7 @@ DynamoDbClient::DynamoDbClient(AwsClientConfig config, ClientOptions options)
     : client_(JsonServiceProtocol{std::string(kSigningName), std::string(kTargetPrefix)},
               std::move(config)),
       options_(options) {
-  assert(options_.batch_write_rounds_max >= 1);
+  assert(options_.batch_rounds_max >= 1);
 }
 
 AwsResult<json::object> DynamoDbClient::Call(std::string_view operation, const json::object& body) {
@@ -133,32 +166,31 @@ AwsResult<QueryPage> DynamoDbClient::Query(const QueryRequest& request) {
   if (request.limit > 0) body["Limit"] = request.limit;
   if (!request.exclusive_start_key.empty()) body["ExclusiveStartKey"] = request.exclusive_start_key;
   if (options_.return_consumed_capacity) body["ReturnConsumedCapacity"] = "TOTAL";
-  AwsResult<json::object> response = Call("Query", body);
-  if (!response.ok()) return std::move(response).error();
-  QueryPage page;
-  if (const json::value* items = response->if_contains("Items"); items && items->is_array()) {
-    for (const json::value& item : items->get_array()) {
-      if (item.is_object()) page.items.push_back(item.get_object());
-    }
-  }
-  page.last_evaluated_key = ObjectField(*response, "LastEvaluatedKey");
-  page.consumed_capacity_units = ConsumedCapacityUnits(*response);
-  return page;
+  return ReadPage(Call("Query", body));
 }
 
 AwsResult<QueryPage> DynamoDbClient::QueryAll(QueryRequest request, int pages_max) {
-  assert(pages_max >= 1);
-  QueryPage all;
-  for (int page_number = 0; page_number < pages_max; ++page_number) {
-    AwsResult<QueryPage> page = Query(request);
-    if (!page.ok()) return std::move(page).error();
-    for (Item& item : page->items) all.items.push_back(std::move(item));
-    all.consumed_capacity_units += page->consumed_capacity_units;
-    all.last_evaluated_key = std::move(page->last_evaluated_key);
-    if (!all.last_evaluated_key) break;
-    request.exclusive_start_key = *all.last_evaluated_key;
-  }
-  return all;
+  return AllPages(pages_max, [&](const Item* start_key) {
+    request.exclusive_start_key = start_key != nullptr ? *start_key : Item{};
+    return Query(request);
+  });
+}
+
+AwsResult<QueryPage> DynamoDbClient::Scan(const ScanRequest& request) {
+  json::object body{{"TableName", request.table}, {"ConsistentRead", request.consistent_read}};
+  if (!request.index_name.empty()) body["IndexName"] = request.index_name;
+  AddExpression(body, "FilterExpression", request.filter);
+  if (request.limit > 0) body["Limit"] = request.limit;
+  if (!request.exclusive_start_key.empty()) body["ExclusiveStartKey"] = request.exclusive_start_key;
+  if (options_.return_consumed_capacity) body["ReturnConsumedCapacity"] = "TOTAL";
+  return ReadPage(Call("Scan", body));
+}
+
+AwsResult<QueryPage> DynamoDbClient::ScanAll(ScanRequest request, int pages_max) {
+  return AllPages(pages_max, [&](const Item* start_key) {
+    request.exclusive_start_key = start_key != nullptr ? *start_key : Item{};
+    return Scan(request);
+  });
 }
 
 AwsResult<TransactWriteOutput> DynamoDbClient::TransactWriteItems(
@@ -203,32 +235,84 @@ AwsResult<BatchWriteOutput> DynamoDbClient::BatchWriteItem(
     }
   }
   const bool capacity = options_.return_consumed_capacity;
-  return BatchWriteRounds(std::move(request_items), options_.batch_write_rounds_max,
-                          client_.retry(), [this, capacity](const json::object& items) {
-                            json::object body{{"RequestItems", items}};
-                            if (capacity) body["ReturnConsumedCapacity"] = "TOTAL";
-                            return Call("BatchWriteItem", body);
-                          });
+  BatchWriteOutput output;
+  AwsResult<json::object> unprocessed = BatchRounds(
+      std::move(request_items), "UnprocessedItems", options_.batch_rounds_max, client_.retry(),
+      [this, capacity](const json::object& items) {
+        json::object body{{"RequestItems", items}};
+        if (capacity) body["ReturnConsumedCapacity"] = "TOTAL";
+        return Call("BatchWriteItem", body);
+      },
+      [&output](const json::object& answer) {
+        output.consumed_capacity_units += ConsumedCapacityUnits(answer);
+      },
+      &output.rounds);
+  if (!unprocessed.ok()) return std::move(unprocessed).error();
+  output.unprocessed_items = std::move(*unprocessed);
+  return output;
 }
 
-AwsResult<BatchWriteOutput> BatchWriteRounds(
-    json::object request_items, int rounds_max, const RetryStrategy& retry,
-    const std::function<AwsResult<json::object>(const json::object&)>& send) {
-  assert(rounds_max >= 1);
-  BatchWriteOutput output;
-  while (output.rounds < rounds_max) {
-    if (output.rounds > 0) {
-      retry.hooks().sleep(retry.hooks().jitter(BackoffCeiling(retry.options(), output.rounds)));
+AwsResult<BatchGetOutput> DynamoDbClient::BatchGetItem(const std::vector<BatchGetKey>& keys,
+                                                       bool consistent_read) {
+  if (keys.empty()) return LocalValidationError("BatchGetItem with no keys");
+  if (keys.size() > kBatchGetKeysMax) {
+    return LocalValidationError("BatchGetItem with " + std::to_string(keys.size()) +
+                                " keys; at most " + std::to_string(kBatchGetKeysMax));
+  }
+  json::object request_items;
+  for (const BatchGetKey& key : keys) {
+    json::value& table = request_items[key.table];
+    if (!table.is_object()) {
+      table = json::object{{"Keys", json::array()}, {"ConsistentRead", consistent_read}};
     }
-    ++output.rounds;
-    AwsResult<json::object> response = send(request_items);
-    if (!response.ok()) return std::move(response).error();
-    output.consumed_capacity_units += ConsumedCapacityUnits(*response);
-    request_items = ObjectField(*response, "UnprocessedItems").value_or(json::object{});
+    table.get_object()["Keys"].get_array().push_back(key.key);
+  }
+  const bool capacity = options_.return_consumed_capacity;
+  BatchGetOutput output;
+  AwsResult<json::object> unprocessed = BatchRounds(
+      std::move(request_items), "UnprocessedKeys", options_.batch_rounds_max, client_.retry(),
+      [this, capacity](const json::object& items) {
+        json::object body{{"RequestItems", items}};
+        if (capacity) body["ReturnConsumedCapacity"] = "TOTAL";
+        return Call("BatchGetItem", body);
+      },
+      [&output](const json::object& answer) {
+        output.consumed_capacity_units += ConsumedCapacityUnits(answer);
+        const json::value* responses = answer.if_contains("Responses");
+        if (responses == nullptr || !responses->is_object()) return;
+        for (const auto& [table, items] : responses->get_object()) {
+          if (!items.is_array()) continue;
+          std::vector<Item>& found = output.items[std::string(table)];
+          for (const json::value& item : items.get_array()) {
+            if (item.is_object()) found.push_back(item.get_object());
+          }
+        }
+      },
+      &output.rounds);
+  if (!unprocessed.ok()) return std::move(unprocessed).error();
+  output.unprocessed_keys = std::move(*unprocessed);
+  return output;
+}
+
+AwsResult<json::object> BatchRounds(
+    json::object request_items, std::string_view unprocessed_field, int rounds_max,
+    const RetryStrategy& retry,
+    const std::function<AwsResult<json::object>(const json::object&)>& send,
+    const std::function<void(const json::object&)>& on_answer, int* rounds) {
+  assert(rounds_max >= 1);
+  *rounds = 0;
+  while (*rounds < rounds_max) {
+    if (*rounds > 0) {
+      retry.hooks().sleep(retry.hooks().jitter(BackoffCeiling(retry.options(), *rounds)));
+    }
+    ++*rounds;
+    AwsResult<json::object> answer = send(request_items);
+    if (!answer.ok()) return std::move(answer).error();
+    on_answer(*answer);
+    request_items = ObjectField(*answer, unprocessed_field).value_or(json::object{});
     if (request_items.empty()) break;
   }
-  output.unprocessed_items = std::move(request_items);
-  return output;
+  return request_items;
 }
 
 json::object TransactPut(const PutItemRequest& put) { return {{"Put", PutBody(put)}}; }

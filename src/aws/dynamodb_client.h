@@ -31,9 +31,9 @@ inline constexpr std::string_view kSigningName = "dynamodb";
 struct ClientOptions {
   // ReturnConsumedCapacity TOTAL on every item operation.
   bool return_consumed_capacity = true;
-  // BatchWriteItem calls per BatchWrite: the first, then resubmissions of UnprocessedItems with
-  // the retry backoff between them. REQUIRES: >= 1.
-  int batch_write_rounds_max = 6;
+  // Calls per BatchWriteItem / BatchGetItem: the first, then resubmissions of UnprocessedItems /
+  // UnprocessedKeys with the retry backoff between them. REQUIRES: >= 1.
+  int batch_rounds_max = 6;
 };
 
 class DynamoDbClient {
@@ -55,13 +55,23 @@ class DynamoDbClient {
   // set and the caller may go on from it; otherwise it is nullopt.
   AwsResult<QueryPage> QueryAll(QueryRequest request, int pages_max);
 
+  // One page of a Scan, and the pages following LastEvaluatedKey joined (bounded as QueryAll).
+  AwsResult<QueryPage> Scan(const ScanRequest& request);
+  AwsResult<QueryPage> ScanAll(ScanRequest request, int pages_max);
+
+  // BatchGetItem of up to kBatchGetKeysMax keys (strongly consistent when `consistent_read`),
+  // resubmitting UnprocessedKeys as BatchWriteItem resubmits UnprocessedItems. An AwsError (not
+  // sent) for no keys or too many.
+  AwsResult<BatchGetOutput> BatchGetItem(const std::vector<BatchGetKey>& keys,
+                                         bool consistent_read = true);
+
   // TransactWriteItems. An AwsError with code "ValidationException" (not sent) when there are no
   // actions, more than kTransactWriteActionsMax, or a token longer than
   // kClientRequestTokenBytesMax. TransactionCanceledException carries CancellationReasons.
   AwsResult<TransactWriteOutput> TransactWriteItems(const TransactWriteRequest& request);
 
   // BatchWriteItem of up to kBatchWriteRequestsMax requests, resubmitting UnprocessedItems (see
-  // ClientOptions::batch_write_rounds_max). What is still unprocessed after the last round is in
+  // ClientOptions::batch_rounds_max). What is still unprocessed after the last round is in
   // the output (complete() is false): the caller decides. An AwsError (not sent) for no requests
   // or too many.
   AwsResult<BatchWriteOutput> BatchWriteItem(const std::vector<BatchWriteRequest>& requests);
@@ -95,11 +105,16 @@ std::vector<CancellationReason> CancellationReasons(const AwsError& error);
 // 0 when absent.
 double ConsumedCapacityUnits(const boost::json::object& response);
 
-// The BatchWriteItem loop, exposed for tests: calls `send` with `request_items`, then with each
-// answer's UnprocessedItems, up to `rounds_max` calls, sleeping before each resubmission as
-// `retry` would before a retry (its hooks and backoff). Stops at the first AwsError.
-AwsResult<BatchWriteOutput> BatchWriteRounds(
-    boost::json::object request_items, int rounds_max, const RetryStrategy& retry,
-    const std::function<AwsResult<boost::json::object>(const boost::json::object&)>& send);
+// The loop of BatchWriteItem and BatchGetItem, exposed for tests: calls `send` with
+// `request_items`, then with each answer's `unprocessed_field` ("UnprocessedItems",
+// "UnprocessedKeys"), up to `rounds_max` calls, sleeping before each resubmission as `retry`
+// would before a retry (its hooks and backoff), and passing every answer to `on_answer`. Returns
+// what is still unprocessed ({} when nothing), and the number of calls in *rounds. Stops at the
+// first AwsError.
+AwsResult<boost::json::object> BatchRounds(
+    boost::json::object request_items, std::string_view unprocessed_field, int rounds_max,
+    const RetryStrategy& retry,
+    const std::function<AwsResult<boost::json::object>(const boost::json::object&)>& send,
+    const std::function<void(const boost::json::object&)>& on_answer, int* rounds);
 
 }  // namespace estoque::aws::dynamodb

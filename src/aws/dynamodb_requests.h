@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ namespace estoque::aws::dynamodb {
 // DynamoDB's limits on one request.
 inline constexpr std::size_t kTransactWriteActionsMax = 100;
 inline constexpr std::size_t kBatchWriteRequestsMax = 25;
+inline constexpr std::size_t kBatchGetKeysMax = 100;
 inline constexpr std::size_t kClientRequestTokenBytesMax = 36;
 
 // attribute name -> AttributeValue.
@@ -93,6 +95,34 @@ struct QueryPage {
   std::vector<Item> items;
   std::optional<Item> last_evaluated_key;  // nullopt: this was the last page
   double consumed_capacity_units = 0;
+};
+
+struct ScanRequest {
+  std::string table;
+  std::string index_name;  // empty: the table itself
+  // FilterExpression (empty: none) with its placeholders.
+  Expression filter;
+  bool consistent_read = false;
+  std::int64_t limit = 0;    // items evaluated per page; 0 = DynamoDB's 1 MB page
+  Item exclusive_start_key;  // the previous page's last_evaluated_key; empty = first page
+};
+
+// One key of a BatchGetItem.
+struct BatchGetKey {
+  std::string table;
+  Item key;
+};
+
+struct BatchGetOutput {
+  // The items found, by table, in no particular order (keys without an item are absent).
+  std::map<std::string, std::vector<Item>> items;
+  // Keys DynamoDB still had not read after every round, in its RequestItems form; empty when all
+  // were read.
+  boost::json::object unprocessed_keys;
+  int rounds = 0;
+  double consumed_capacity_units = 0;
+
+  bool complete() const { return unprocessed_keys.empty(); }
 };
 
 // One TransactWriteItems: up to kTransactWriteActionsMax actions, each one of

@@ -2,6 +2,7 @@
 // Local, started once for this binary on 127.0.0.1 (tests/support/dynamodb_local.h). Each test
 // works in its own table. Skipped, saying why, only when Java or DynamoDB Local is not installed
 // (scripts/setup installs both); under CI (CI=true) a missing install fails instead.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -372,6 +373,51 @@ TEST_F(DynamoDb, BatchWritesTwentyFiveItems) {
   requests[0] = {table_, true, Key("789", "b100")};
   ASSERT_TRUE(client_->BatchWriteItem(requests).ok());
   EXPECT_EQ(Get("789", "b100"), std::nullopt);
+}
+
+TEST_F(DynamoDb, ScansPageByPageWithAFilter) {
+  CreatePositions();
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(client_->PutItem({table_, Position("b" + std::to_string(i), "001", std::to_string(i))}).ok());
+  }
+  ScanRequest scan;
+  scan.table = table_;
+  scan.limit = 4;
+  AwsResult<QueryPage> first = client_->Scan(scan);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_EQ(first->items.size(), 4u);
+  ASSERT_TRUE(first->last_evaluated_key);
+  AwsResult<QueryPage> all = client_->ScanAll(scan, 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 9u);
+  EXPECT_FALSE(all->last_evaluated_key);
+
+  // The filter applies after the Limit: pages may hold fewer items than Limit, even none.
+  scan.filter = {"quantidade >= :q", {}, {{":q", N("5")}}};
+  AwsResult<QueryPage> filtered = client_->ScanAll(scan, 10);
+  ASSERT_TRUE(filtered.ok()) << filtered.error().ToString();
+  EXPECT_EQ(filtered->items.size(), 4u);
+}
+
+TEST_F(DynamoDb, BatchGetsItemsAndSkipsMissingKeys) {
+  CreatePositions();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client_->PutItem({table_, Position("789", "00" + std::to_string(i), "1")}).ok());
+  }
+  AwsResult<BatchGetOutput> got = client_->BatchGetItem(
+      {{table_, Key("789", "000")}, {table_, Key("789", "002")}, {table_, Key("789", "404")}});
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_TRUE(got->complete());
+  EXPECT_EQ(got->rounds, 1);
+  ASSERT_EQ(got->items.size(), 1u);
+  std::vector<std::string> branches;
+  for (const Item& item : got->items.at(table_)) branches.emplace_back(item.at("filial").at("S").as_string());
+  std::sort(branches.begin(), branches.end());
+  EXPECT_EQ(branches, (std::vector<std::string>{"000", "002"}));
+  EXPECT_GT(got->consumed_capacity_units, 0);
+
+  std::vector<BatchGetKey> too_many(kBatchGetKeysMax + 1, BatchGetKey{table_, Key("789", "000")});
+  EXPECT_EQ(client_->BatchGetItem(too_many).error().code, "ValidationException");
 }
 
 TEST_F(DynamoDb, EnablesTimeToLiveOnce) {

@@ -204,8 +204,9 @@ TEST(AwsJsonProtocolClient, DoesNotRetryAValidationError) {
   EXPECT_TRUE(sleeps.empty());
 }
 
-// DynamoDB Local never leaves UnprocessedItems, so the resubmission loop is tested here.
-TEST(DynamoDbBatchWriteRounds, ResubmitsUnprocessedItemsWithBackoff) {
+// DynamoDB Local never leaves UnprocessedItems or UnprocessedKeys, so the resubmission loop is
+// tested here.
+TEST(DynamoDbBatchRounds, ResubmitsUnprocessedItemsWithBackoff) {
   std::vector<std::chrono::milliseconds> sleeps;
   RetryStrategy retry(RetryOptions{}, {[&](std::chrono::milliseconds d) { sleeps.push_back(d); },
                                        [](std::chrono::milliseconds c) { return c; }});
@@ -223,10 +224,15 @@ TEST(DynamoDbBatchWriteRounds, ResubmitsUnprocessedItemsWithBackoff) {
     answers.pop_front();
     return answer;
   };
-  AwsResult<dynamodb::BatchWriteOutput> output = dynamodb::BatchWriteRounds(all, 6, retry, send);
-  ASSERT_TRUE(output.ok());
-  EXPECT_TRUE(output->complete());
-  EXPECT_EQ(output->rounds, 3);
+  int answers_seen = 0;
+  int rounds = 0;
+  AwsResult<boost::json::object> unprocessed = dynamodb::BatchRounds(
+      all, "UnprocessedItems", 6, retry, send, [&](const boost::json::object&) { ++answers_seen; },
+      &rounds);
+  ASSERT_TRUE(unprocessed.ok());
+  EXPECT_TRUE(unprocessed->empty());
+  EXPECT_EQ(rounds, 3);
+  EXPECT_EQ(answers_seen, 3);
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[0], all);
   EXPECT_EQ(sent[1], second);
@@ -235,7 +241,7 @@ TEST(DynamoDbBatchWriteRounds, ResubmitsUnprocessedItemsWithBackoff) {
                                                              std::chrono::milliseconds(50)}));
 }
 
-TEST(DynamoDbBatchWriteRounds, ReturnsWhatIsStillUnprocessedAfterTheLastRound) {
+TEST(DynamoDbBatchRounds, ReturnsWhatIsStillUnprocessedAfterTheLastRound) {
   RetryStrategy retry(RetryOptions{}, {[](std::chrono::milliseconds) {},
                                        [](std::chrono::milliseconds c) { return c; }});
   const boost::json::object items =
@@ -243,13 +249,34 @@ TEST(DynamoDbBatchWriteRounds, ReturnsWhatIsStillUnprocessedAfterTheLastRound) {
   int calls = 0;
   auto send = [&](const boost::json::object& request) -> AwsResult<boost::json::object> {
     ++calls;
-    return boost::json::object{{"UnprocessedItems", request}};
+    return boost::json::object{{"UnprocessedKeys", request}};
   };
-  AwsResult<dynamodb::BatchWriteOutput> output = dynamodb::BatchWriteRounds(items, 3, retry, send);
-  ASSERT_TRUE(output.ok());
-  EXPECT_FALSE(output->complete());
-  EXPECT_EQ(output->unprocessed_items, items);
+  int rounds = 0;
+  AwsResult<boost::json::object> unprocessed = dynamodb::BatchRounds(
+      items, "UnprocessedKeys", 3, retry, send, [](const boost::json::object&) {}, &rounds);
+  ASSERT_TRUE(unprocessed.ok());
+  EXPECT_EQ(*unprocessed, items);
   EXPECT_EQ(calls, 3);
+  EXPECT_EQ(rounds, 3);
+}
+
+TEST(DynamoDbBatchRounds, StopsAtTheFirstError) {
+  RetryStrategy retry(RetryOptions{}, {[](std::chrono::milliseconds) {},
+                                       [](std::chrono::milliseconds c) { return c; }});
+  int calls = 0;
+  auto send = [&](const boost::json::object&) -> AwsResult<boost::json::object> {
+    ++calls;
+    AwsError error;
+    error.code = "ValidationException";
+    error.http_status = 400;
+    return error;
+  };
+  int rounds = 0;
+  AwsResult<boost::json::object> unprocessed = dynamodb::BatchRounds(
+      {{"t", 1}}, "UnprocessedItems", 3, retry, send, [](const boost::json::object&) {}, &rounds);
+  ASSERT_FALSE(unprocessed.ok());
+  EXPECT_EQ(unprocessed.error().code, "ValidationException");
+  EXPECT_EQ(calls, 1);
 }
 
 }  // namespace
