@@ -105,7 +105,8 @@ class ServiceFixture {
     worker_->Start();
     api::ApiConfig config{Zones::Get().sao_paulo, /*require_gtin_check_digit=*/false};
     service_ = std::make_unique<api::ApiService>(store_.get(), queue_.get(), catalog_.get(), config,
-                                                 api::ApiSecurity{}, dead_letters_.get());
+                                                 api::ApiSecurity{}, /*backups=*/nullptr,
+                                                 dead_letters_.get());
   }
 
   template <typename T>
