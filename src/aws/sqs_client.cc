@@ -115,7 +115,7 @@ json::object QueueUrlBody(std::string_view queue_url) {
 std::string RedrivePolicy(std::string_view dead_letter_queue_arn, int max_receive_count) {
   assert(max_receive_count >= 1 && max_receive_count <= 1000);
   json::object policy{{"deadLetterTargetArn", dead_letter_queue_arn},
-                      {"maxReceiveCount", std::to_string(max_receive_count)}};
+                      {"maxReceiveCount", max_receive_count}};
   return json::serialize(policy);
 }
 
