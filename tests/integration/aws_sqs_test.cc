@@ -214,6 +214,21 @@ TEST_F(Sqs, LongPollsGetATransportTimeoutLongerThanTheLongestWait) {
             config.http.request_timeout);
   EXPECT_GE(client_->receive_transport().http().options().request_timeout,
             std::chrono::seconds(kWaitTimeSecondsMax) + std::chrono::seconds(1));
+
+  // With a 1 s request timeout, a 2 s long poll still ends in an (empty) answer, not a timeout.
+  AwsClientConfig short_timeout = config;
+  short_timeout.http.request_timeout = 1000ms;
+  short_timeout.retry.max_attempts = 1;
+  SqsClient patient(short_timeout);
+  const std::string url = MakeQueue("");
+  ReceiveRequest request;
+  request.queue_url = url;
+  request.wait_time_seconds = 2;
+  const auto start = std::chrono::steady_clock::now();
+  AwsResult<std::vector<Message>> messages = patient.ReceiveMessage(request);
+  ASSERT_TRUE(messages.ok()) << messages.error().ToString();
+  EXPECT_TRUE(messages->empty());
+  EXPECT_GE(SecondsSince(start), 1.9);
 }
 
 TEST_F(Sqs, AMessageNotDeletedReappearsAfterItsVisibilityTimeoutUnlessExtended) {
