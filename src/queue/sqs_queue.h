@@ -1,5 +1,6 @@
-// The SQS MessageQueue (`estoque serve --queue sqs`): messages live in an SQS queue shared by any
-// number of estoque nodes; docs/AWS.md describes the whole backend.
+// The SQS MessageQueue (`estoque serve --queue sqs`): messages live in an SQS queue, which any
+// number of producers and consumers may share (with the embedded store, one node consumes it: see
+// docs/AWS.md, which describes the whole backend).
 //
 // Enqueue: sender threads group the messages waiting at that moment into SendMessageBatch calls
 // (at most 10 messages and 256 KiB of bodies each) and complete each message's callback once SQS
