@@ -91,7 +91,10 @@ class SqsServerTest : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(
         dir_.path() + "/data",
         std::vector<std::string>{"--queue", "sqs", "--sqs-queue-url", queue_url_, "--sqs-dlq-url",
-                                 dlq_url_, "--sqs-visibility-timeout-s", "2", "--dlq-max-attempts", "2"},
+                                 dlq_url_, "--sqs-visibility-timeout-s", "2", "--dlq-max-attempts", "2",
+                                 // Batches of up to ~200 ms of messages: their deletes (10 per
+                                 // call, one call after another) follow the apply for a while.
+                                 "--apply-linger-ms", "200", "--rate-limit-rps", "0"},
         std::map<std::string, std::string>{{"AWS_ENDPOINT_URL_SQS", shared.server->endpoint_url()},
                                            {"AWS_REGION", "us-east-1"},
                                            {"AWS_ACCESS_KEY_ID", "AKIDESTOQUETEST"},
@@ -116,6 +119,13 @@ class SqsServerTest : public ::testing::Test {
     auto r = client_->Get("/v1/posicoes/" + barcode + "/" + kBranch);
     if (r.status != 200) return std::nullopt;
     return Int(r.json().at("qtd_estoque"));
+  }
+
+  // GET /v1/fila's aplicadas, or nullopt if it did not answer 200.
+  std::optional<int64_t> AppliedItems() {
+    auto r = client_->Get("/v1/fila");
+    if (r.status != 200) return std::nullopt;
+    return Int(r.json().at("aplicadas"));
   }
 
   // Messages in the SQS queue, visible or not.
@@ -183,6 +193,11 @@ TEST_F(SqsServerTest, KillDuringIngestLosesNothingAcknowledgedAndAppliesNothingT
     std::lock_guard<std::mutex> lock(mutex);
     return acknowledged_positions.size() >= 100 && acknowledged_sales.size() >= 100;
   }, 60s));
+  // Kill the moment a batch has been applied, while its messages are being deleted from SQS (so
+  // that they come back after the restart and are applied a second time), or failing that within
+  // 2 s.
+  const std::optional<int64_t> applied_before = AppliedItems();
+  Eventually([&] { return AppliedItems() != applied_before; }, 2s);
   server_->Kill();
   stop = true;
   positions.join();
