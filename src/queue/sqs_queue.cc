@@ -1,6 +1,7 @@
 #include "queue/sqs_queue.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cassert>
 #include <utility>
 
@@ -244,13 +245,16 @@ Result<std::vector<Delivery>> SqsQueue::Receive(std::size_t max_messages,
       if (deliveries.empty()) return SqsFailure(received.error(), "ReceiveMessage");
       break;  // deliver what came; the next Receive reports the failure
     }
-    const int64_t extend_at_us =
-        MonotonicMicros() + int64_t{options_.visibility_timeout_seconds} * 1'000'000 / 2;
+    const int64_t received_at_us = MonotonicMicros();
+    const int64_t visibility_us = int64_t{options_.visibility_timeout_seconds} * 1'000'000;
     for (const sqs::Message& message : *received) {
       std::string bytes;
       deliveries.push_back(ToDelivery(message, &bytes));
       std::lock_guard<std::mutex> lock(mutex_);
-      held_[deliveries.back().id].push_back({message.receipt_handle, std::move(bytes), extend_at_us});
+      held_[deliveries.back().id].push_back({message.receipt_handle, std::move(bytes),
+                                             received_at_us + visibility_us / 2,
+                                             deliveries.back().decode_error.ok(),
+                                             received_at_us + visibility_us});
     }
     if (received->size() < static_cast<std::size_t>(request.max_messages)) break;
   }
@@ -331,12 +335,17 @@ void SqsQueue::ExtendDueVisibility() {
   std::vector<std::string> receipts;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [id, copies] : held_) {
+    for (auto entry = held_.begin(); entry != held_.end();) {
+      std::vector<Held>& copies = entry->second;
+      std::erase_if(copies, [now_us](const Held& held) {
+        return !held.extended && held.visible_again_at_us <= now_us;
+      });
       for (Held& held : copies) {
-        if (held.extend_at_us > now_us) continue;
+        if (!held.extended || held.extend_at_us > now_us) continue;
         receipts.push_back(held.receipt_handle);
         held.extend_at_us = next_us;
       }
+      entry = copies.empty() ? held_.erase(entry) : std::next(entry);
     }
   }
   if (receipts.empty()) return;

@@ -78,7 +78,8 @@ class SqsQueue final : public MessageQueue {
   // Waits up to `wait` (rounded up to whole seconds, at most 20; 0 is a short poll) for messages.
   // Delivery::attempt is SQS's ApproximateReceiveCount. A body that is not an estoque message is
   // delivered with decode_error set (id: a hash of its SQS MessageId), so the worker
-  // dead-letters it. Errors: as Open's, when the first ReceiveMessage fails.
+  // dead-letters it; its visibility is not extended (see Held). Errors: as Open's, when the first
+  // ReceiveMessage fails.
   Result<std::vector<Delivery>> Receive(std::size_t max_messages,
                                         std::chrono::milliseconds wait) override;
   // Deletes the messages from SQS and stops extending them. Unavailable if some delete failed
@@ -122,6 +123,11 @@ class SqsQueue final : public MessageQueue {
     std::string receipt_handle;
     std::string message_bytes;
     int64_t extend_at_us = 0;  // monotonic: when its visibility is extended next
+    // False for a message that does not decode: it is never extended, and is forgotten once its
+    // visibility timeout has passed (it is back in SQS then). So one the worker leaves
+    // unacknowledged (no dead-letter queue) returns to SQS, whose redrive policy can move it.
+    bool extended = true;
+    int64_t visible_again_at_us = 0;  // monotonic
   };
 
   void SendLoop();

@@ -418,6 +418,40 @@ TEST_F(SqsDeadLetterTest, APoisonMessageIsDeadLetteredWithItsFailureThenDropped)
   EXPECT_EQ(ApproximateMessages(dlq_url_), 0u);
 }
 
+// Without a dead-letter queue of its own, the worker leaves a message that does not decode
+// unacknowledged; it is not kept hidden, so it goes back to SQS and the redrive policy moves it.
+TEST_F(SqsDeadLetterTest, WithoutDeadLettersAForeignMessageIsLeftToTheRedrivePolicy) {
+  CreateQueues(2);
+  for (const Status& sent : SendBodies(*client_, queue_url_, {"not an estoque message"})) {
+    ASSERT_TRUE(sent.ok());
+  }
+  test_support::TempDir dir;
+  store::EngineOptions engine_options;
+  engine_options.data_dir = dir.path() + "/db";
+  Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(engine_options);
+  ASSERT_TRUE(engine.ok());
+  store::RocksInventoryStore store(engine->get());
+  WorkerOptions options;
+  options.receive_wait = 1s;
+  options.retry_backoff_initial = 1ms;
+  options.retry_backoff_max = 4ms;
+  options.dead_letter_attempts_max = 2;
+  Worker worker(queue_.get(), &store, options, /*dead_letters=*/nullptr);
+  worker.Start();
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (ApproximateMessages(dlq_url_) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  queue_->Close();
+  worker.Stop();
+  EXPECT_EQ(ApproximateMessages(dlq_url_), 1u);
+  EXPECT_EQ(ApproximateMessages(queue_url_), 0u);
+  EXPECT_EQ(queue_->visibility_extensions_total(), 0u);
+  std::vector<DeadLetter> letters = ListAll();
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_NE(letters[0].reason.find("not an estoque message"), std::string::npos) << letters[0].reason;
+}
+
 TEST_F(SqsDeadLetterTest, ARedrivenMessageIsListedAndReplayedUnderItsOwnId) {
   CreateQueues(1);
   Result<uint64_t> id = EnqueueAndWait(*queue_, Positions({Item("7891000100103", 5000, 1)}));
