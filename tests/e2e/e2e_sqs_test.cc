@@ -17,9 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include <future>
+
 #include "aws/sqs_client.h"
 #include "e2e/support/fixture.h"
 #include "e2e/support/inventory_support.h"
+#include "queue/embedded_queue.h"
+#include "store/rocksdb_engine.h"
 #include "support/fauxqs.h"
 
 namespace estoque::e2e {
@@ -251,6 +255,54 @@ TEST_F(SqsServerTest, AMessageThatIsNotEstoquesIsDeadLetteredAndDropped) {
   EXPECT_EQ(Int(dropped.json().at("restantes")), 0) << dropped.body;
   auto unknown = client_->Request("DELETE", "/v1/fila/dlq", R"({"ids":[")" + id + R"("]})");
   EXPECT_EQ(unknown.status, 404) << unknown.body;
+}
+
+// Start-up refusals, each with a message naming what is wrong.
+class SqsConfigTest : public SqsServerTest {
+ protected:
+  void SetUp() override {}  // no server started for the test
+  void TearDown() override {}
+
+  std::string FailedStart(const std::string& data_dir, std::vector<std::string> args) {
+    ServerProcess server(data_dir, std::move(args),
+                         {{"AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1"}, {"AWS_REGION", "us-east-1"},
+                          {"AWS_ACCESS_KEY_ID", "AKIDESTOQUETEST"}, {"AWS_SECRET_ACCESS_KEY", "x"}});
+    EXPECT_FALSE(server.Start(10s));
+    return server.last_error();
+  }
+};
+
+TEST_F(SqsConfigTest, BadQueueFlagsFailAtStartNamingTheFlag) {
+  const std::string data = dir_.path() + "/data";
+  EXPECT_NE(FailedStart(data, {"--queue", "sqs"}).find("sqs-queue-url: required with --queue sqs"), std::string::npos);
+  EXPECT_NE(FailedStart(data, {"--queue", "kafka"}).find("queue: must be 'embedded' or 'sqs'"), std::string::npos);
+  EXPECT_NE(FailedStart(data, {"--sqs-queue-url", "http://sqs.localhost/1/q"}).find("sqs-queue-url: only with --queue sqs"),
+            std::string::npos);
+  EXPECT_NE(FailedStart(data, {"--queue", "sqs", "--sqs-queue-url", "http://sqs.localhost/1/q",
+                               "--sqs-visibility-timeout-s", "1"}).find("sqs-visibility-timeout-s: must be 2..43200"),
+            std::string::npos);
+  // A queue that cannot be reached (nothing listens on port 1).
+  EXPECT_NE(FailedStart(data, {"--queue", "sqs", "--sqs-queue-url", "http://sqs.localhost/1/q"}).find("opening the SQS queue"),
+            std::string::npos);
+}
+
+TEST_F(SqsConfigTest, AnEmbeddedQueueWithUnappliedMessagesIsRefused) {
+  const std::string data = dir_.path() + "/data";
+  {
+    store::EngineOptions options;
+    options.data_dir = data;
+    Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    Result<std::unique_ptr<queue::EmbeddedQueue>> embedded = queue::EmbeddedQueue::Open(engine->get(), {});
+    ASSERT_TRUE(embedded.ok());
+    queue::Message message;
+    message.items.push_back({kProduct, kBranch, "Caf\xC3\xA9", 1000, 1});
+    std::promise<Result<uint64_t>> accepted;
+    (*embedded)->Enqueue(std::move(message), [&](Result<uint64_t> id) { accepted.set_value(id); });
+    ASSERT_TRUE(accepted.get_future().get().ok());
+  }
+  const std::string why = FailedStart(data, {"--queue", "sqs", "--sqs-queue-url", "http://sqs.localhost/1/q"});
+  EXPECT_NE(why.find("still holds 1 accepted messages not yet applied"), std::string::npos) << why;
 }
 
 }  // namespace
