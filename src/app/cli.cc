@@ -133,7 +133,7 @@ int RunCli(int argc, char** argv) {
 
   ServeConfig serve_config;
   std::vector<std::string> option_names;  // of `serve`, for the config file and environment
-  CLI::App* serve = app.add_subcommand("serve", "Run the server on its embedded store and queue");
+  CLI::App* serve = app.add_subcommand("serve", "Run the server on its embedded store and its queue (embedded or SQS)");
   std::string config_path;  // read by WithConfigAndEnvironment before parsing
   serve->add_option("--config", config_path,
                     "Config file (TOML/INI; keys are the long option names) [env ESTOQUE_CONFIG]");
@@ -175,6 +175,14 @@ int RunCli(int argc, char** argv) {
                  "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key");
   AddServeOption(serve, &option_names, "tls-key", &serve_config.tls_key,
                  "PEM private key of --tls-cert (not encrypted)");
+  AddServeOption(serve, &option_names, "queue", &serve_config.queue,
+                 "embedded (in the data directory) | sqs (an SQS queue, one node per queue)");
+  AddServeOption(serve, &option_names, "sqs-queue-url", &serve_config.sqs_queue_url,
+                 "With --queue sqs: the queue's URL (region, endpoint and credentials from AWS_*)");
+  AddServeOption(serve, &option_names, "sqs-dlq-url", &serve_config.sqs_dlq_url,
+                 "With --queue sqs: the dead-letter queue's URL (GET /v1/fila/dlq ...)");
+  AddServeOption(serve, &option_names, "sqs-visibility-timeout-s", &serve_config.sqs_visibility_timeout_s,
+                 "With --queue sqs: seconds a received message stays hidden (extended while applied)");
 
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");

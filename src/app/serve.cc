@@ -21,12 +21,11 @@
 #include "auth/rate_limiter.h"
 #include "catalog/rocks_catalog.h"
 #include "common/clock.h"
-#include "queue/embedded_dead_letters.h"
-#include "queue/embedded_queue.h"
 #include "queue/worker.h"
 #include "store/rocksdb_engine.h"
 #include "store/rocks_inventory_store.h"
 #include "app/catalog_policy.h"
+#include "app/queue_backend.h"
 #include "app/reservation_sweeper.h"
 
 namespace estoque::app {
@@ -123,24 +122,21 @@ int RunServe(const ServeConfig& config) {
   CatalogInventoryPolicy policy(rocks_catalog->get());
   store::RocksInventoryStore store(engine->get(), &policy);
 
-  queue::EmbeddedQueueOptions queue_options;
-  queue_options.max_messages = config.queue_max_messages;
-  queue_options.max_bytes = config.queue_max_bytes;
-  auto queue = queue::EmbeddedQueue::Open(engine->get(), queue_options);
-  if (!queue.ok()) return Fail(queue.status(), "opening the queue");
-  const uint64_t recovered = (*queue)->Stats().depth_messages;
-  auto dead_letters = queue::EmbeddedDeadLetterQueue::Open(engine->get(), queue->get());
-  if (!dead_letters.ok()) return Fail(dead_letters.status(), "opening the dead-letter queue");
-  if ((*dead_letters)->Depth() > 0) {
+  auto backend = OpenQueueBackend(config, engine->get());
+  if (!backend.ok()) return Fail(backend.status(), "queue");
+  queue::MessageQueue* message_queue = backend->queue.get();
+  queue::DeadLetterQueue* dead_letters = backend->dead_letters.get();
+  const uint64_t recovered = message_queue->Stats().depth_messages;
+  if (dead_letters != nullptr && dead_letters->Depth() > 0) {
     spdlog::warn("{} messages wait in the dead-letter queue (GET /v1/fila/dlq)",
-                 (*dead_letters)->Depth());
+                 dead_letters->Depth());
   }
 
   queue::WorkerOptions worker_options;
   worker_options.batch_messages_max = config.apply_batch_messages;
   worker_options.batch_linger = std::chrono::milliseconds(config.apply_linger_ms);
   worker_options.dead_letter_attempts_max = config.dlq_max_attempts;
-  queue::Worker worker(queue->get(), &store, worker_options, dead_letters->get());
+  queue::Worker worker(message_queue, &store, worker_options, dead_letters);
   worker.Start();
   ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
@@ -178,8 +174,8 @@ int RunServe(const ServeConfig& config) {
   if (!backups.ok()) return Fail(backups.status(), "preparing backups");
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
-  api::ApiService service(&store, queue->get(), rocks_catalog->get(), api_config, security,
-                          backups->get(), dead_letters->get());
+  api::ApiService service(&store, message_queue, rocks_catalog->get(), api_config, security,
+                          backups->get(), dead_letters);
 
   api::HttpServerOptions http_options;
   http_options.host = host;
@@ -198,9 +194,9 @@ int RunServe(const ServeConfig& config) {
     return Fail(server.status(), "starting the HTTP server");
   }
   (*server)->Start();
-  spdlog::info("ready in {} ms: data={} durability={} zone={} recovered_messages={}",
+  spdlog::info("ready in {} ms: data={} durability={} zone={} queue={} recovered_messages={}",
                (MonotonicMicros() - open_started_us) / 1000, config.data_dir, config.durability,
-               config.time_zone, recovered);
+               config.time_zone, backend->description, recovered);
   std::printf("estoque listening on %s://%s:%u\n", http_options.tls ? "https" : "http",
               host.c_str(), (*server)->port());
   std::fflush(stdout);
@@ -213,10 +209,10 @@ int RunServe(const ServeConfig& config) {
   const std::chrono::milliseconds drain(config.shutdown_drain_ms);
   service.BeginShutdown();          // new writes: 503
   (*server)->Stop(drain);           // in-flight requests finish and are answered
-  DrainQueue(**queue, drain);       // the worker applies what was accepted
-  (*queue)->Close();
+  if (backend->drain_on_shutdown) DrainQueue(*message_queue, drain);  // the worker applies what was accepted
+  message_queue->Close();
   worker.Stop();
-  const auto stats = (*queue)->Stats();
+  const auto stats = message_queue->Stats();
   spdlog::info("stopped: {} messages left in the queue for the next start", stats.depth_messages);
   return 0;
 }

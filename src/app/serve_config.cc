@@ -27,6 +27,43 @@ Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* por
   return Status::Ok();
 }
 
+namespace {
+
+bool IsHttpUrl(const std::string& url) {
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
+Status ValidateQueueSettings(const ServeConfig& config) {
+  if (config.queue != "embedded" && config.queue != "sqs") {
+    return Status::InvalidArgument("queue: must be 'embedded' or 'sqs'");
+  }
+  if (config.queue == "embedded") {
+    if (!config.sqs_queue_url.empty()) {
+      return Status::InvalidArgument("sqs-queue-url: only with --queue sqs");
+    }
+    if (!config.sqs_dlq_url.empty()) return Status::InvalidArgument("sqs-dlq-url: only with --queue sqs");
+    return Status::Ok();
+  }
+  if (config.sqs_queue_url.empty()) {
+    return Status::InvalidArgument("sqs-queue-url: required with --queue sqs");
+  }
+  if (!IsHttpUrl(config.sqs_queue_url)) {
+    return Status::InvalidArgument("sqs-queue-url: must be the queue's URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)");
+  }
+  if (!config.sqs_dlq_url.empty() && !IsHttpUrl(config.sqs_dlq_url)) {
+    return Status::InvalidArgument("sqs-dlq-url: must be the dead-letter queue's URL");
+  }
+  if (config.sqs_dlq_url == config.sqs_queue_url) {
+    return Status::InvalidArgument("sqs-dlq-url: must not be the queue itself");
+  }
+  if (config.sqs_visibility_timeout_s < 2 || config.sqs_visibility_timeout_s > 43200) {
+    return Status::InvalidArgument("sqs-visibility-timeout-s: must be 2..43200");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateServeConfig(const ServeConfig& config) {
   std::string host;
   uint16_t port = 0;
@@ -82,6 +119,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
                                        ? "tls-key: given without tls-cert (HTTPS needs both)"
                                        : "tls-cert: given without tls-key (HTTPS needs both)");
   }
+  if (Status s = ValidateQueueSettings(config); !s.ok()) return s;
   std::vector<std::pair<std::string, std::pair<double, double>>> roles;
   return ParseRoleRateLimits(config.rate_limit_roles, &roles);
 }

@@ -40,6 +40,13 @@ struct ServeConfig {
   std::string rate_limit_roles;            // overrides per role: "pdv=50:100,leitura=500:1000"
   std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
   std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
+  // The queue between ingest and the store: "embedded" (RocksDB, in the data directory) or "sqs"
+  // (an SQS queue; one node per queue while the store is embedded; docs/AWS.md). With sqs, region, endpoint and
+  // credentials come from the AWS chains (AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_PROFILE, ...).
+  std::string queue = "embedded";
+  std::string sqs_queue_url;               // required with queue = sqs
+  std::string sqs_dlq_url;                 // optional: dead letters (else poison messages stay)
+  int sqs_visibility_timeout_s = 30;       // per receive, extended while a batch is applied
 };
 
 // Parses rate_limit_roles ("role=rps:burst,..."); InvalidArgument naming the bad part.
@@ -50,7 +57,7 @@ Status ParseRoleRateLimits(const std::string& text,
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
 // Checks every field (zone exists, durability known, bounds > 0, tls_cert and tls_key both set or
-// both empty). InvalidArgument naming the field. (The TLS files are read when the server starts.)
+// both empty, the SQS settings given exactly with queue = sqs). InvalidArgument naming the field. (The TLS files are read when the server starts.)
 Status ValidateServeConfig(const ServeConfig& config);
 
 }  // namespace estoque::app

@@ -54,7 +54,7 @@ Status AwsError::ToStatus() const {
   StatusCode status_code = StatusCode::kInvalidArgument;
   if (code == "ConditionalCheckFailedException" || code == "TransactionCanceledException") {
     status_code = StatusCode::kConflict;
-  } else if (code == "ResourceNotFoundException") {
+  } else if (code == "ResourceNotFoundException" || code == "QueueDoesNotExist") {
     status_code = StatusCode::kNotFound;
   } else if (IsThrottlingCode(code) || http_status == 429) {
     status_code = StatusCode::kResourceExhausted;

@@ -44,7 +44,7 @@ struct AwsError {
   // "ConditionalCheckFailedException (HTTP 400): The conditional request failed", for logs.
   std::string ToString() const;
   // The estoque Status a caller acts on: kConflict for a failed condition or a cancelled
-  // transaction; kNotFound for ResourceNotFoundException; kResourceExhausted for throttling;
+  // transaction; kNotFound for ResourceNotFoundException and SQS's QueueDoesNotExist; kResourceExhausted for throttling;
   // kUnavailable for 5xx, transport and malformed responses; kInvalidArgument for other 4xx
   // (validation, authentication, access). The message is ToString().
   Status ToStatus() const;

@@ -1,6 +1,7 @@
 // MessageQueue: the durable hand-off between the HTTP front (producers) and the workers
-// (consumer). The embedded backend keeps messages in RocksDB (embedded_queue.h); an SQS backend
-// implements the same contract later.
+// (consumer). The embedded backend keeps messages in RocksDB (embedded_queue.h); the SQS backend
+// in an SQS queue (sqs_queue.h), where "durable" means accepted by SQS and a message may be
+// delivered again after it was applied (the store makes that harmless).
 #pragma once
 
 #include <chrono>
