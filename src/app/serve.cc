@@ -166,7 +166,7 @@ int RunServe(const ServeConfig& config) {
         auth::RateOverride{limit.first, limit.second};
   }
   auth::RateLimiter limiter(rate_limits);
-  auto audit = auth::AuditLog::Open(engine->get());
+  auto audit = auth::RocksAuditLog::Open(engine->get());
   if (!audit.ok()) return Fail(audit.status(), "opening the audit log");
   api::ApiSecurity security;
   security.keys = keys.get();
