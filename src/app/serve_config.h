@@ -40,7 +40,26 @@ struct ServeConfig {
   std::string rate_limit_roles;            // overrides per role: "pdv=50:100,leitura=500:1000"
   std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
   std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
+  // Where the inventory, catalog, keys and audit live: "rocksdb" (data_dir) or "dynamodb" (the
+  // tables below; docs/DYNAMODB.md). The queue stays in data_dir either way.
+  std::string store = "rocksdb";
+  // DynamoDB's endpoint URL; empty: AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, else the
+  // region's (https://dynamodb.<region>.amazonaws.com).
+  std::string dynamodb_endpoint;
+  std::string aws_region;                  // empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's
+  std::string dynamodb_table_prefix = "estoque_";  // before every table name
+  // Billing mode of the tables estoque creates (existing tables are used as they are):
+  // "on-demand" (PAY_PER_REQUEST) or "provisioned" with dynamodb_rcu / dynamodb_wcu per table and
+  // per index (the seed's 5 / 5).
+  std::string dynamodb_billing_mode = "on-demand";
+  int64_t dynamodb_rcu = 5;
+  int64_t dynamodb_wcu = 5;
 };
+
+// Bounds of the DynamoDB options: a table name is at most 255 bytes; DynamoDB's default quota is
+// 40,000 read and write capacity units per table.
+inline constexpr std::size_t kTablePrefixBytesMax = 200;
+inline constexpr int64_t kCapacityUnitsMax = 40'000;
 
 // Parses rate_limit_roles ("role=rps:burst,..."); InvalidArgument naming the bad part.
 Status ParseRoleRateLimits(const std::string& text,
@@ -50,7 +69,10 @@ Status ParseRoleRateLimits(const std::string& text,
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
 // Checks every field (zone exists, durability known, bounds > 0, tls_cert and tls_key both set or
-// both empty). InvalidArgument naming the field. (The TLS files are read when the server starts.)
+// both empty, the store and its DynamoDB options). InvalidArgument naming the field. (The TLS
+// files are read, and the AWS credentials resolved, when the server starts.)
 Status ValidateServeConfig(const ServeConfig& config);
+// The part of ValidateServeConfig that checks store, dynamodb-* and aws-region.
+Status ValidateStoreOptions(const ServeConfig& config);
 
 }  // namespace estoque::app
