@@ -454,21 +454,69 @@ Status DynamoCatalog::RegisterMentioned(const std::vector<Mention>& mentions) {
     if (entry.name.empty()) entry.name = mention.name;
     entry.fractional = entry.fractional || mention.fractional;
   }
+  // A mention is decided on the cached state; the writes are conditional on it, so a stale
+  // cache only costs a second decision.
+  const auto decide = [&](std::string_view barcode, const Merged& mention,
+                          const StoredItem<Product>& current) -> std::optional<StoredItem<Product>> {
+    if (!needs_write(current.record, mention.name)) return std::nullopt;
+    Product next;
+    if (current.record) {
+      next = *current.record;
+    } else {
+      next.barcode.assign(barcode);
+      next.unit = mention.fractional ? domain::Unit::kKilogram : domain::Unit::kUnit;
+    }
+    next.name.assign(mention.name);
+    next.updated_at_us = dynamo::NextChangeTime(Now(), current.version);
+    if (!current.record) next.created_at_us = next.updated_at_us;
+    return StoredItem<Product>{next, next.updated_at_us};
+  };
+  // Products unknown to the cache (a new chain's first messages name many) are created 100 per
+  // TransactWriteItems, each conditional on the state the cache holds; a chunk that loses a race
+  // falls back to one write per product, decided again on what DynamoDB returns.
+  std::vector<std::pair<std::string_view, const Merged*>> creates, others;
   for (const auto& [barcode, mention] : merged) {
+    (CachedProduct(barcode).record ? others : creates).emplace_back(barcode, &mention);
+  }
+  for (std::size_t start = 0; start < creates.size(); start += dynamo::kTransactWriteActionsMax) {
+    const std::size_t end = std::min(creates.size(), start + dynamo::kTransactWriteActionsMax);
+    if (end - start == 1) {  // one product: a plain conditional write is cheaper
+      others.push_back(creates[start]);
+      continue;
+    }
+    dynamo::TransactWriteRequest transaction;
+    std::vector<StoredItem<Product>> written;
+    for (std::size_t i = start; i < end; ++i) {
+      const StoredItem<Product> cached = CachedProduct(creates[i].first);
+      std::optional<StoredItem<Product>> next = decide(creates[i].first, *creates[i].second, cached);
+      if (!next) continue;
+      dynamo::PutItemRequest put;
+      put.table = products_table_;
+      put.item = ProductItem(*next->record);
+      put.condition = dynamo::VersionCondition(kProductKeyAttribute, cached.version);
+      transaction.actions.push_back(dynamo::TransactPut(put));
+      written.push_back(std::move(*next));
+    }
+    if (transaction.actions.empty()) continue;
+    Result<std::string> token = NewRequestToken();
+    if (!token.ok()) return token.status();
+    transaction.client_request_token = std::move(*token);
+    aws::AwsResult<dynamo::TransactWriteOutput> sent = client_->TransactWriteItems(transaction);
+    if (!sent.ok()) {
+      if (dynamo::CancellationReasons(sent.error()).empty()) return sent.status();
+      for (std::size_t i = start; i < end; ++i) others.push_back(creates[i]);
+    } else {
+      std::unique_lock lock(mutex_);
+      for (StoredItem<Product>& state : written) {
+        const std::string barcode = state.record->barcode;
+        InstallProductLocked(barcode, std::move(state));
+      }
+    }
+  }
+  for (const auto& [barcode, mention] : others) {
     Result<StoredItem<Product>> stored = WriteProduct(
-        barcode, [&](const StoredItem<Product>& current) -> std::optional<StoredItem<Product>> {
-          if (!needs_write(current.record, mention.name)) return std::nullopt;
-          Product next;
-          if (current.record) {
-            next = *current.record;
-          } else {
-            next.barcode.assign(barcode);
-            next.unit = mention.fractional ? domain::Unit::kKilogram : domain::Unit::kUnit;
-          }
-          next.name.assign(mention.name);
-          next.updated_at_us = dynamo::NextChangeTime(Now(), current.version);
-          if (!current.record) next.created_at_us = next.updated_at_us;
-          return StoredItem<Product>{next, next.updated_at_us};
+        barcode, [&, barcode = barcode, mention = mention](const StoredItem<Product>& current) {
+          return decide(barcode, *mention, current);
         });
     if (!stored.ok()) return stored.status();
   }

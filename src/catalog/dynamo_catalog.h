@@ -43,8 +43,10 @@ struct DynamoCatalogOptions {
 //   The in-memory lookups and SearchProducts see other nodes' writes after the next refresh:
 //   within refresh_interval plus the change index's propagation (normally under a second).
 // - PutProducts is one TransactWriteItems, so at most 100 products (InvalidArgument beyond);
-//   RegisterMentioned writes product by product (each write is durable when it returns; a
-//   failure leaves the earlier ones written, and a replay of the message finishes the rest).
+//   RegisterMentioned creates products unknown to the cache 100 per TransactWriteItems (a chunk
+//   that loses a race to another node is written product by product, decided again) and names
+//   known ones one conditional write each; every write is durable when it returns, and a failure
+//   leaves the earlier ones written (a replay of the message finishes the rest).
 // - Deletion leaves a tombstone item (excluido), so other nodes learn of it.
 // Thread-safe. Memory as RocksCatalog, plus a version per deleted barcode.
 class DynamoCatalog final : public Catalog {

@@ -199,6 +199,31 @@ TEST_F(DynamoCatalogTest, AStaleNodeNeverOverwritesAnApiEditWithAPdvName) {
   EXPECT_EQ(a->RegisterMentioned({{"12", "x", false}}).code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(DynamoCatalogTest, ManyUnknownProductsAreCreatedInTransactionsThatYieldToOtherNodes) {
+  auto a = Node(), b = Node();
+  ASSERT_TRUE(a && b);
+  // b created one of them first (a does not know it): the transaction holding it is cancelled
+  // and its products are written one by one, the known one decided again (not renamed).
+  ASSERT_TRUE(b->RegisterMentioned({{Barcode(1'050), "Nome de b", false}}).ok());
+  std::vector<std::string> barcodes(250), names(250);  // the mentions' views point into them
+  std::vector<Catalog::Mention> mentions;
+  for (int i = 0; i < 250; ++i) {
+    barcodes[i] = Barcode(1'000 + i);
+    names[i] = "Produto " + std::to_string(i);
+    mentions.push_back({barcodes[i], names[i], i % 7 == 0});
+  }
+  ASSERT_TRUE(a->RegisterMentioned(mentions).ok());
+  auto c = Node();  // loads what the table holds
+  ASSERT_TRUE(c);
+  EXPECT_EQ(SearchAll(*c, "", 1000).size(), 250u);
+  EXPECT_EQ(c->NameOf(Barcode(1'050)), "Nome de b");
+  EXPECT_EQ(a->NameOf(Barcode(1'050)), "Nome de b");  // learnt from the failed condition
+  EXPECT_EQ(c->NameOf(Barcode(1'249)), "Produto 249");
+  EXPECT_EQ(c->UnitOf(Barcode(1'007)), domain::Unit::kKilogram);
+  // Known now: a second call writes nothing (and costs no request: its cache knows them all).
+  ASSERT_TRUE(a->RegisterMentioned(mentions).ok());
+}
+
 TEST_F(DynamoCatalogTest, ConcurrentEditsFromTwoNodesAreNeverLost) {
   auto a = Node(), b = Node();
   ASSERT_TRUE(a && b);
