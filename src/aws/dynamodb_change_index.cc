@@ -82,8 +82,14 @@ AwsResult<std::vector<Item>> ChangeFollower::Poll() {
                                 {":since", NumberValue(since_us)}};
   AwsResult<QueryPage> page = client_->QueryAll(std::move(query), kChangePagesMax);
   if (!page.ok()) return std::move(page).error();
+  // Not beyond this node's clock: an item stamped by a node whose clock runs ahead is read again
+  // until this clock passes it, and writes of nodes behind by less than the overlap are not missed.
+  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   for (const Item& item : page->items) {
-    newest_seen_us_ = std::max(newest_seen_us_, NumberAttribute(item, kChangeTimeAttribute).value_or(0));
+    const std::int64_t changed_us = NumberAttribute(item, kChangeTimeAttribute).value_or(0);
+    newest_seen_us_ = std::max(newest_seen_us_, std::min(changed_us, now_us));
   }
   return std::move(page->items);
 }

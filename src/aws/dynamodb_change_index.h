@@ -31,8 +31,9 @@ inline constexpr std::string_view kChangePartitionAttribute = "particao_alteraca
 inline constexpr std::string_view kChangePartitionValue = "0";
 inline constexpr std::string_view kChangeTimeAttribute = "atualizado_em_us";
 
-// How far back each poll looks before the newest change it has seen: covers index propagation
-// (normally well under a second) and clocks of the nodes that disagree by less than this.
+// How far back each poll looks before the newest change it has seen (counted no later than the
+// polling node's clock): covers index propagation (normally well under a second) and writers'
+// clocks that run behind the poller's by less than this.
 inline constexpr std::chrono::microseconds kChangeOverlap = std::chrono::seconds(10);
 // Pages one poll reads at most (1 MB each); the rest is read by the next poll.
 inline constexpr int kChangePagesMax = 16;

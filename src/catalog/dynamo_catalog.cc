@@ -103,7 +103,7 @@ DynamoCatalog::DynamoCatalog(dynamo::DynamoDbClient* client, DynamoCatalogOption
 
 DynamoCatalog::~DynamoCatalog() { refresher_.reset(); }
 
-int64_t DynamoCatalog::Now() const { return options_.now_us ? options_.now_us() : NowUnixMicros(); }
+int64_t DynamoCatalog::Now() const { return NowUnixMicros(); }
 
 Status DynamoCatalog::Load() {
   // Changes written while the Scan runs are read again by the first refresh (it starts here,

@@ -28,8 +28,6 @@ struct DynamoCatalogOptions {
   aws::dynamodb::TableSetup tables;  // prefix, billing mode, capacity
   // How often the cache reads what other nodes changed (the change index).
   std::chrono::milliseconds refresh_interval = std::chrono::seconds(1);
-  // The record time of writes: NowUnixMicros unless a test injects one.
-  std::function<int64_t()> now_us;
 };
 
 // See Catalog for the contract; what differs on DynamoDB:
