@@ -37,6 +37,7 @@ Result<std::unique_ptr<DynamoBackend>> OpenDynamoBackend(const ServeConfig& conf
   Result<aws::AwsClientConfig> client_config = DynamoDbClientConfig(config, sources);
   if (!client_config.ok()) return client_config.status();
   auto backend = std::make_unique<DynamoBackend>();
+  backend->client_config = *client_config;
   backend->client = std::make_unique<aws::dynamodb::DynamoDbClient>(std::move(*client_config));
   const aws::dynamodb::TableSetup tables = TableSetupOf(config);
 

@@ -31,6 +31,7 @@ Result<aws::AwsClientConfig> DynamoDbClientConfig(const ServeConfig& config,
 
 // What serve runs on DynamoDB. Members are destroyed in reverse order: the client last.
 struct DynamoBackend {
+  aws::AwsClientConfig client_config;  // what `client` was made with (for other clients: the store)
   std::unique_ptr<aws::dynamodb::DynamoDbClient> client;
   std::unique_ptr<catalog::DynamoCatalog> catalog;
   std::unique_ptr<auth::DynamoKeyStore> keys;  // null with --auth off

@@ -144,8 +144,9 @@ int RunServe(const ServeConfig& config) {
   }
   CatalogInventoryPolicy policy(catalog);
   if (dynamo != nullptr) {
-    // The DynamoDB inventory store (branch dstore) plugs in here: opened with dynamo->client and
-    // TableSetupOf(config), it replaces the RocksInventoryStore below. Until it exists, no
+    // The DynamoDB inventory store (branch dstore) plugs in here: opened with
+    // dynamo->client_config, TableSetupOf(config) (prefix, billing mode, capacity) and &policy,
+    // it replaces the RocksInventoryStore below. Until it exists, no
     // fallback: positions and ledger must never land in the local data directory of one node.
     return Fail(Status::Unavailable(
                     "the DynamoDB inventory store is not available yet in this build (the catalog, "
