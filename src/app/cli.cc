@@ -183,6 +183,21 @@ int RunCli(int argc, char** argv) {
                  "With --queue sqs: the dead-letter queue's URL (GET /v1/fila/dlq ...)");
   AddServeOption(serve, &option_names, "sqs-visibility-timeout-s", &serve_config.sqs_visibility_timeout_s,
                  "With --queue sqs: seconds a received message stays hidden (extended while applied)");
+  AddServeOption(serve, &option_names, "store", &serve_config.store,
+                 "rocksdb: everything in --data; dynamodb: inventory, catalog, keys and audit in "
+                 "DynamoDB tables (docs/DYNAMODB.md)");
+  AddServeOption(serve, &option_names, "dynamodb-endpoint", &serve_config.dynamodb_endpoint,
+                 "DynamoDB URL (default: AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, else the region's)");
+  AddServeOption(serve, &option_names, "aws-region", &serve_config.aws_region,
+                 "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)");
+  AddServeOption(serve, &option_names, "dynamodb-table-prefix", &serve_config.dynamodb_table_prefix,
+                 "Prefix of every DynamoDB table name");
+  AddServeOption(serve, &option_names, "dynamodb-billing-mode", &serve_config.dynamodb_billing_mode,
+                 "Billing mode of the tables estoque creates: on-demand or provisioned");
+  AddServeOption(serve, &option_names, "dynamodb-rcu", &serve_config.dynamodb_rcu,
+                 "Provisioned read capacity units per table and per index");
+  AddServeOption(serve, &option_names, "dynamodb-wcu", &serve_config.dynamodb_wcu,
+                 "Provisioned write capacity units per table and per index");
 
   load::LoadOptions load_options;
   CLI::App* load = app.add_subcommand("load", "Load generator: post stock positions to a running server");

@@ -25,6 +25,7 @@
 #include "store/rocksdb_engine.h"
 #include "store/rocks_inventory_store.h"
 #include "app/catalog_policy.h"
+#include "app/dynamodb_backend.h"
 #include "app/queue_backend.h"
 #include "app/reservation_sweeper.h"
 
@@ -62,6 +63,11 @@ bool BootstrapAdminKey(auth::KeyStore& keys, const std::string& base_url) {
   const char* chosen = std::getenv("ESTOQUE_BOOTSTRAP_ADMIN_KEY");
   if (chosen != nullptr && *chosen != '\0') {
     Result<auth::IssuedKey> issued = keys.CreateWithToken(std::move(admin), chosen);
+    if (!issued.ok() && issued.status().code() == StatusCode::kConflict) {
+      // Nodes sharing DynamoDB tables started at once: another one registered it.
+      spdlog::info("first start: the admin key of ESTOQUE_BOOTSTRAP_ADMIN_KEY was registered by another node");
+      return true;
+    }
     if (!issued.ok()) {
       Fail(issued.status(), "ESTOQUE_BOOTSTRAP_ADMIN_KEY");
       return false;
@@ -117,9 +123,35 @@ int RunServe(const ServeConfig& config) {
   const int64_t open_started_us = MonotonicMicros();
   auto engine = store::RocksEngine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status(), "opening the data directory");
-  auto rocks_catalog = catalog::RocksCatalog::Open(engine->get());
-  if (!rocks_catalog.ok()) return Fail(rocks_catalog.status(), "loading the catalog");
-  CatalogInventoryPolicy policy(rocks_catalog->get());
+  // --store: the catalog, keys and audit log on the engine, or in DynamoDB tables (created on
+  // first start). The queue stays on the engine either way.
+  std::unique_ptr<DynamoBackend> dynamo;
+  std::unique_ptr<catalog::RocksCatalog> rocks_catalog;
+  catalog::Catalog* catalog = nullptr;
+  if (config.store == "dynamodb") {
+    auto opened = OpenDynamoBackend(config, aws::ConfigSources{aws::ProcessEnvironment(), ""});
+    if (!opened.ok()) return Fail(opened.status(), "--store dynamodb");
+    dynamo = std::move(*opened);
+    spdlog::info("DynamoDB {}: tables {}* ready ({})", dynamo->client->transport().config().endpoint.Url(),
+                 config.dynamodb_table_prefix, config.dynamodb_billing_mode);
+    catalog = dynamo->catalog.get();
+  } else {
+    auto opened = catalog::RocksCatalog::Open(engine->get());
+    if (!opened.ok()) return Fail(opened.status(), "loading the catalog");
+    rocks_catalog = std::move(*opened);
+    catalog = rocks_catalog.get();
+  }
+  CatalogInventoryPolicy policy(catalog);
+  if (dynamo != nullptr) {
+    // The DynamoDB inventory store (branch dstore) plugs in here: opened with
+    // dynamo->client_config, TableSetupOf(config) (prefix, billing mode, capacity) and &policy,
+    // it replaces the RocksInventoryStore below. Until it exists, no
+    // fallback: positions and ledger must never land in the local data directory of one node.
+    return Fail(Status::Unavailable(
+                    "the DynamoDB inventory store is not available yet in this build (the catalog, "
+                    "key and audit tables are ready); use --store rocksdb"),
+                "--store dynamodb");
+  }
   store::RocksInventoryStore store(engine->get(), &policy);
 
   auto backend = OpenQueueBackend(config, engine->get());
@@ -141,11 +173,17 @@ int RunServe(const ServeConfig& config) {
   ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
   // Security: keys (unless --auth off), throttling, audit.
-  std::unique_ptr<auth::RocksKeyStore> keys;
+  std::unique_ptr<auth::RocksKeyStore> rocks_keys;
+  auth::KeyStore* keys = nullptr;
   if (config.auth == "on") {
-    auto opened = auth::RocksKeyStore::Open(engine->get());
-    if (!opened.ok()) return Fail(opened.status(), "loading the API keys");
-    keys = std::move(*opened);
+    if (dynamo != nullptr) {
+      keys = dynamo->keys.get();
+    } else {
+      auto opened = auth::RocksKeyStore::Open(engine->get());
+      if (!opened.ok()) return Fail(opened.status(), "loading the API keys");
+      rocks_keys = std::move(*opened);
+      keys = rocks_keys.get();
+    }
     const std::string base_url = (config.tls_cert.empty() ? "http://" : "https://") + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) +
                                  ":" + std::to_string(port);
     if (!BootstrapAdminKey(*keys, base_url)) return 1;
@@ -162,20 +200,28 @@ int RunServe(const ServeConfig& config) {
         auth::RateOverride{limit.first, limit.second};
   }
   auth::RateLimiter limiter(rate_limits);
-  auto audit = auth::AuditLog::Open(engine->get());
-  if (!audit.ok()) return Fail(audit.status(), "opening the audit log");
+  std::unique_ptr<auth::RocksAuditLog> rocks_audit;
+  auth::AuditLog* audit = nullptr;
+  if (dynamo != nullptr) {
+    audit = dynamo->audit.get();
+  } else {
+    auto opened = auth::RocksAuditLog::Open(engine->get());
+    if (!opened.ok()) return Fail(opened.status(), "opening the audit log");
+    rocks_audit = std::move(*opened);
+    audit = rocks_audit.get();
+  }
   api::ApiSecurity security;
-  security.keys = keys.get();
+  security.keys = keys;
   security.limiter = config.rate_limit_rps > 0 ? &limiter : nullptr;
-  security.audit = audit->get();
+  security.audit = audit;
 
   // Online backups (GET /v1/admin/backup); removes the checkpoint of one a crash cut short.
   auto backups = backup::Snapshotter::Open(engine->get());
   if (!backups.ok()) return Fail(backups.status(), "preparing backups");
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
-  api::ApiService service(&store, message_queue, rocks_catalog->get(), api_config, security,
-                          backups->get(), dead_letters);
+  api::ApiService service(&store, message_queue, catalog, api_config, security, backups->get(),
+                          dead_letters);
 
   api::HttpServerOptions http_options;
   http_options.host = host;

@@ -1,9 +1,12 @@
 #include "app/serve_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include <charconv>
 
+#include "aws/endpoint.h"
 #include "domain/timestamp.h"
 
 namespace estoque::app {
@@ -120,8 +123,50 @@ Status ValidateServeConfig(const ServeConfig& config) {
                                        : "tls-cert: given without tls-key (HTTPS needs both)");
   }
   if (Status s = ValidateQueueSettings(config); !s.ok()) return s;
+  if (Status store = ValidateStoreOptions(config); !store.ok()) return store;
   std::vector<std::pair<std::string, std::pair<double, double>>> roles;
   return ParseRoleRateLimits(config.rate_limit_roles, &roles);
+}
+
+Status ValidateStoreOptions(const ServeConfig& config) {
+  if (config.store != "rocksdb" && config.store != "dynamodb") {
+    return Status::InvalidArgument("store: must be rocksdb or dynamodb, got '" + config.store + "'");
+  }
+  if (!config.dynamodb_endpoint.empty()) {
+    if (auto endpoint = aws::ParseEndpointUrl(config.dynamodb_endpoint); !endpoint.ok()) {
+      return Status::InvalidArgument("dynamodb-endpoint: " + endpoint.status().message());
+    }
+  }
+  const auto is_region_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; };
+  if (!std::all_of(config.aws_region.begin(), config.aws_region.end(), is_region_char)) {
+    return Status::InvalidArgument("aws-region: letters, digits and '-' only (e.g. sa-east-1), got '" +
+                                   config.aws_region + "'");
+  }
+  // DynamoDB table names: 3..255 of [A-Za-z0-9_.-]; the longest name estoque adds is 14 bytes.
+  const auto is_table_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  };
+  if (config.dynamodb_table_prefix.size() > kTablePrefixBytesMax ||
+      !std::all_of(config.dynamodb_table_prefix.begin(), config.dynamodb_table_prefix.end(),
+                   is_table_char)) {
+    return Status::InvalidArgument(
+        "dynamodb-table-prefix: at most " + std::to_string(kTablePrefixBytesMax) +
+        " of A-Z a-z 0-9 _ - . (DynamoDB's table name characters), got '" +
+        config.dynamodb_table_prefix + "'");
+  }
+  if (config.dynamodb_billing_mode != "on-demand" && config.dynamodb_billing_mode != "provisioned") {
+    return Status::InvalidArgument("dynamodb-billing-mode: must be on-demand or provisioned, got '" +
+                                   config.dynamodb_billing_mode + "'");
+  }
+  for (auto [name, units] : {std::pair{"dynamodb-rcu", config.dynamodb_rcu},
+                             std::pair{"dynamodb-wcu", config.dynamodb_wcu}}) {
+    if (units < 1 || units > kCapacityUnitsMax) {
+      return Status::InvalidArgument(std::string(name) + ": must be 1.." +
+                                     std::to_string(kCapacityUnitsMax) + " (capacity units per " +
+                                     "table and per index, provisioned mode)");
+    }
+  }
+  return Status::Ok();
 }
 
 Status ParseRoleRateLimits(const std::string& text,

@@ -41,13 +41,32 @@ struct ServeConfig {
   std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
   std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
   // The queue between ingest and the store: "embedded" (RocksDB, in the data directory) or "sqs"
-  // (an SQS queue; one node per queue while the store is embedded; docs/AWS.md). With sqs, region, endpoint and
-  // credentials come from the AWS chains (AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_PROFILE, ...).
+  // (an SQS queue; one node per queue while the store is rocksdb; docs/AWS.md). With sqs, region, endpoint
+  // and credentials come from the AWS chains (AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_PROFILE, ...).
   std::string queue = "embedded";
   std::string sqs_queue_url;               // required with queue = sqs
   std::string sqs_dlq_url;                 // optional: dead letters (else poison messages stay)
   int sqs_visibility_timeout_s = 30;       // per receive, extended while a batch is applied
+  // Where the inventory, catalog, keys and audit live: "rocksdb" (data_dir) or "dynamodb" (the
+  // tables below; docs/DYNAMODB.md). The queue is chosen apart (queue above).
+  std::string store = "rocksdb";
+  // DynamoDB's endpoint URL; empty: AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, else the
+  // region's (https://dynamodb.<region>.amazonaws.com).
+  std::string dynamodb_endpoint;
+  std::string aws_region;                  // empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's
+  std::string dynamodb_table_prefix = "estoque_";  // before every table name
+  // Billing mode of the tables estoque creates (existing tables are used as they are):
+  // "on-demand" (PAY_PER_REQUEST) or "provisioned" with dynamodb_rcu / dynamodb_wcu per table and
+  // per index (the seed's 5 / 5).
+  std::string dynamodb_billing_mode = "on-demand";
+  int64_t dynamodb_rcu = 5;
+  int64_t dynamodb_wcu = 5;
 };
+
+// Bounds of the DynamoDB options: a table name is at most 255 bytes; DynamoDB's default quota is
+// 40,000 read and write capacity units per table.
+inline constexpr std::size_t kTablePrefixBytesMax = 200;
+inline constexpr int64_t kCapacityUnitsMax = 40'000;
 
 // Parses rate_limit_roles ("role=rps:burst,..."); InvalidArgument naming the bad part.
 Status ParseRoleRateLimits(const std::string& text,
@@ -57,7 +76,11 @@ Status ParseRoleRateLimits(const std::string& text,
 Status SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
 // Checks every field (zone exists, durability known, bounds > 0, tls_cert and tls_key both set or
-// both empty, the SQS settings given exactly with queue = sqs). InvalidArgument naming the field. (The TLS files are read when the server starts.)
+// both empty, the SQS settings given exactly with queue = sqs, the store and its DynamoDB options).
+// InvalidArgument naming the field. (The TLS files are read, and the AWS credentials resolved, when
+// the server starts.)
 Status ValidateServeConfig(const ServeConfig& config);
+// The part of ValidateServeConfig that checks store, dynamodb-* and aws-region.
+Status ValidateStoreOptions(const ServeConfig& config);
 
 }  // namespace estoque::app

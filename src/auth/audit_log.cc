@@ -75,8 +75,8 @@ Status Decode(std::string_view key, std::string_view value, AuditEntry* out) {
 
 }  // namespace
 
-Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::RocksEngine* engine) {
-  std::unique_ptr<AuditLog> log(new AuditLog(engine));
+Result<std::unique_ptr<RocksAuditLog>> RocksAuditLog::Open(store::RocksEngine* engine) {
+  std::unique_ptr<RocksAuditLog> log(new RocksAuditLog(engine));
   std::unique_ptr<rocksdb::Iterator> it(engine->db()->NewIterator(rocksdb::ReadOptions(), engine->audit()));
   it->SeekToLast();
   if (it->Valid() && it->key().size() == kKeyBytes) log->next_seq_ = ReadBigEndian(it->key().data() + 8) + 1;
@@ -85,7 +85,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::RocksEngine* engine) {
   return log;
 }
 
-AuditLog::~AuditLog() {
+RocksAuditLog::~RocksAuditLog() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -96,7 +96,7 @@ AuditLog::~AuditLog() {
   if (!flushed.ok()) spdlog::error("audit log: {}", flushed.ToString());
 }
 
-void AuditLog::Record(AuditEntry entry) {
+void RocksAuditLog::Record(AuditEntry entry) {
   std::lock_guard lock(mutex_);
   if (pending_.size() >= kPendingMax) {
     spdlog::error("audit log: {} entries wait to be written; dropping one ({} {} by {})",
@@ -106,7 +106,7 @@ void AuditLog::Record(AuditEntry entry) {
   pending_.push_back(std::move(entry));
 }
 
-Status AuditLog::WriteBatch(std::vector<AuditEntry>* entries) {
+Status RocksAuditLog::WriteBatch(std::vector<AuditEntry>* entries) {
   if (entries->empty()) return Status::Ok();
   std::lock_guard write(write_mutex_);
   rocksdb::WriteBatch batch;
@@ -118,7 +118,7 @@ Status AuditLog::WriteBatch(std::vector<AuditEntry>* entries) {
   return written;
 }
 
-void AuditLog::Requeue(std::vector<AuditEntry>* entries) {
+void RocksAuditLog::Requeue(std::vector<AuditEntry>* entries) {
   std::lock_guard lock(mutex_);
   // Older first; beyond the bound the oldest are dropped (logged), as in Record().
   const std::size_t room = kPendingMax > pending_.size() ? kPendingMax - pending_.size() : 0;
@@ -132,7 +132,7 @@ void AuditLog::Requeue(std::vector<AuditEntry>* entries) {
   entries->clear();
 }
 
-Status AuditLog::Flush() {
+Status RocksAuditLog::Flush() {
   std::vector<AuditEntry> entries;
   {
     std::lock_guard lock(mutex_);
@@ -143,7 +143,7 @@ Status AuditLog::Flush() {
   return written;
 }
 
-void AuditLog::Run() {
+void RocksAuditLog::Run() {
   bool failing = false;  // log a failure once, and its end, not every interval
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -168,7 +168,7 @@ void AuditLog::Run() {
   }
 }
 
-Result<AuditPage> AuditLog::List(const AuditQuery& query) const {
+Result<AuditPage> RocksAuditLog::List(const AuditQuery& query) const {
   if (query.after.has_value() && query.after->size() != kKeyBytes) {
     return Status::InvalidArgument("malformed cursor");
   }

@@ -1,10 +1,7 @@
 // AuditLog: who wrote what. One entry per write request and per admin action (the key's id and
-// name, method, path, status, time), kept in the engine's "audit" column family, newest first on
-// reads. Record() never blocks a request: entries are written in batches by a background thread
-// within kFlushInterval (to the WAL; the next fsync'ed write of any request makes them durable).
-// While the storage refuses writes (disk full, I/O error) entries wait in memory, in order, and are
-// written when it accepts them again (up to kPendingMax entries; beyond, the oldest are dropped
-// with an error log).
+// name, method, path, status, time), newest first on reads. Two implementations: RocksAuditLog
+// (below: the engine's "audit" column family) and DynamoAuditLog (dynamo_audit_log.h: the
+// `auditoria` table).
 #pragma once
 
 #include <condition_variable>
@@ -43,20 +40,37 @@ struct AuditPage {
   std::optional<std::string> next_after;
 };
 
+// Thread-safe.
 class AuditLog {
  public:
-  static Result<std::unique_ptr<AuditLog>> Open(store::RocksEngine* engine);
-  ~AuditLog();  // writes what is pending, stops the thread
-  AuditLog(const AuditLog&) = delete;
-  AuditLog& operator=(const AuditLog&) = delete;
-
-  void Record(AuditEntry entry);
+  virtual ~AuditLog() = default;
+  // Queues the entry; never blocks a request (written in the background).
+  virtual void Record(AuditEntry entry) = 0;
   // Writes everything recorded so far (tests, shutdown).
-  Status Flush();
-  Result<AuditPage> List(const AuditQuery& query) const;
+  virtual Status Flush() = 0;
+  // Entries newest first, filtered by key and time, from the cursor on. InvalidArgument for a
+  // cursor this log did not make.
+  virtual Result<AuditPage> List(const AuditQuery& query) const = 0;
+};
+
+// The audit log in the engine's "audit" column family. Record() never blocks a request: entries
+// are written in batches by a background thread within kFlushInterval (to the WAL; the next
+// fsync'ed write of any request makes them durable). While the storage refuses writes (disk full,
+// I/O error) entries wait in memory, in order, and are written when it accepts them again (up to
+// kPendingMax entries; beyond, the oldest are dropped with an error log).
+class RocksAuditLog final : public AuditLog {
+ public:
+  static Result<std::unique_ptr<RocksAuditLog>> Open(store::RocksEngine* engine);
+  ~RocksAuditLog() override;  // writes what is pending, stops the thread
+  RocksAuditLog(const RocksAuditLog&) = delete;
+  RocksAuditLog& operator=(const RocksAuditLog&) = delete;
+
+  void Record(AuditEntry entry) override;
+  Status Flush() override;
+  Result<AuditPage> List(const AuditQuery& query) const override;
 
  private:
-  explicit AuditLog(store::RocksEngine* engine) : engine_(engine) {}
+  explicit RocksAuditLog(store::RocksEngine* engine) : engine_(engine) {}
   void Run();
   // Writes `entries` in one batch and clears it; on failure leaves it as it was.
   Status WriteBatch(std::vector<AuditEntry>* entries);

@@ -170,4 +170,20 @@ AwsResult<Done> DeleteTable(DynamoDbClient& client, const std::string& table) {
   return Done{};
 }
 
+TableSpec ApplyTableSetup(TableSpec spec, const TableSetup& setup) {
+  spec.name = setup.prefix + spec.name;
+  spec.billing_mode = setup.billing_mode;
+  spec.throughput = setup.throughput;
+  for (GlobalSecondaryIndex& index : spec.indexes) index.throughput = setup.throughput;
+  return spec;
+}
+
+AwsResult<json::object> EnsureTable(DynamoDbClient& client, const TableSpec& spec,
+                                    const TableSetup& setup) {
+  const TableSpec applied = ApplyTableSetup(spec, setup);
+  AwsResult<json::object> created = CreateTableIfMissing(client, applied);
+  if (!created.ok()) return created;
+  return WaitUntilTableActive(client, applied.name, setup.poll_interval, setup.polls_max);
+}
+
 }  // namespace estoque::aws::dynamodb

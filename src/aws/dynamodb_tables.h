@@ -87,4 +87,25 @@ AwsResult<Done> EnableTimeToLive(DynamoDbClient& client, const std::string& tabl
 // Deletes the table (tests). ResourceNotFoundException when there is none.
 AwsResult<Done> DeleteTable(DynamoDbClient& client, const std::string& table);
 
+// How the server's tables are named and created (estoque serve --dynamodb-table-prefix,
+// --dynamodb-billing-mode, --dynamodb-rcu, --dynamodb-wcu). Every table of the DynamoDB backend
+// (catalog, keys, audit, inventory) is created through EnsureTable with the same setup.
+struct TableSetup {
+  std::string prefix = "estoque_";  // prepended to every table name
+  BillingMode billing_mode = BillingMode::kPayPerRequest;
+  ProvisionedThroughput throughput;  // kProvisioned: of the table and of each of its indexes
+  std::chrono::milliseconds poll_interval = std::chrono::milliseconds(500);  // WaitUntilTableActive
+  int polls_max = 120;
+};
+
+// `spec` as `setup` creates it: the name prefixed, the billing mode and throughput applied to the
+// table and every index.
+TableSpec ApplyTableSetup(TableSpec spec, const TableSetup& setup);
+
+// Creates the table ApplyTableSetup(spec, setup) gives if it is missing (an existing table is
+// used as it is, even if its capacity differs) and waits until it and its indexes are ACTIVE.
+// Returns its TableDescription; the errors of CreateTableIfMissing and WaitUntilTableActive.
+AwsResult<boost::json::object> EnsureTable(DynamoDbClient& client, const TableSpec& spec,
+                                           const TableSetup& setup);
+
 }  // namespace estoque::aws::dynamodb

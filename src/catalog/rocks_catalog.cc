@@ -231,17 +231,7 @@ Status RocksCatalog::RegisterMentioned(const std::vector<Mention>& mentions) {
     }
     if (all_known) return Status::Ok();
   }
-  for (std::size_t i = 0; i < mentions.size(); ++i) {
-    if (Status valid = domain::ValidateBarcode(mentions[i].barcode, false); !valid.ok()) {
-      return Status::InvalidArgument("mention " + std::to_string(i) + ": codigo_barra: " +
-                                     valid.message());
-    }
-    if (mentions[i].name.empty()) continue;
-    if (Status valid = domain::ValidateProductName(mentions[i].name); !valid.ok()) {
-      return Status::InvalidArgument("mention " + std::to_string(i) + ": nome_produto: " +
-                                     valid.message());
-    }
-  }
+  if (Status valid = ValidateMentions(mentions); !valid.ok()) return valid;
 
   std::lock_guard writer(write_mutex_);  // products_ is stable while it is held
   struct Change {

@@ -50,4 +50,19 @@ Status ProblemsToStatus(const std::vector<FieldProblem>& problems) {
                                  problems.front().reason);
 }
 
+Status ValidateMentions(const std::vector<Catalog::Mention>& mentions) {
+  for (std::size_t i = 0; i < mentions.size(); ++i) {
+    if (Status valid = domain::ValidateBarcode(mentions[i].barcode, false); !valid.ok()) {
+      return Status::InvalidArgument("mention " + std::to_string(i) + ": codigo_barra: " +
+                                     valid.message());
+    }
+    if (mentions[i].name.empty()) continue;
+    if (Status valid = domain::ValidateProductName(mentions[i].name); !valid.ok()) {
+      return Status::InvalidArgument("mention " + std::to_string(i) + ": nome_produto: " +
+                                     valid.message());
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace estoque::catalog

@@ -46,6 +46,11 @@ std::vector<FieldProblem> ProductProblems(const Product& product, bool require_g
 // uf (two upper-case letters or empty), fuso (empty, or an IANA zone TimeZone::Locate finds).
 std::vector<FieldProblem> BranchProblems(const Branch& branch);
 
+// The check of Catalog::RegisterMentioned's input: each barcode (domain::ValidateBarcode, without
+// the check digit rule) and each non-empty name (domain::ValidateProductName). InvalidArgument
+// "mention <i>: <field>: <reason>" for the first broken rule.
+Status ValidateMentions(const std::vector<Catalog::Mention>& mentions);
+
 // Ok if `problems` is empty, else InvalidArgument "<field>: <reason>" of the first.
 Status ProblemsToStatus(const std::vector<FieldProblem>& problems);
 

@@ -329,7 +329,7 @@ int RunLocal(KeysAction action, const KeysOptions& options, std::ostream& out, s
   }
   auto keys = auth::RocksKeyStore::Open(engine->get());
   if (!keys.ok()) return Fail(err, {kKeysExitError, "loading the API keys: " + keys.status().message()});
-  auto audit = auth::AuditLog::Open(engine->get());
+  auto audit = auth::RocksAuditLog::Open(engine->get());
   if (!audit.ok()) return Fail(err, {kKeysExitError, "opening the audit log: " + audit.status().message()});
   // What was done goes to the audit log as the same request would through the API.
   auto record_audit = [&](std::string method, std::string path, int status) {

@@ -44,7 +44,7 @@ class AuditLogTest : public ::testing::Test {
     auto engine = store::RocksEngine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
-    auto log = AuditLog::Open(engine_.get());
+    auto log = RocksAuditLog::Open(engine_.get());
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     log_ = std::move(*log);
   }
