@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include "store/dynamo/dynamo_inventory_store.h"
+#include "store/dynamo/dynamo_items.h"
 #include "store/ledger_codec.h"
 #include "store/rocks_inventory_store.h"
 #include "store/rocksdb_engine.h"
@@ -1027,6 +1029,160 @@ TEST_P(StoreContract, AlertsFollowTheStockAndTheReorderPoint) {
   EXPECT_EQ(summary->on_hand_total_milli, 21'000);
   EXPECT_GT(summary->last_seen_at_us, 0);
 }
+
+
+// ---------------------------------------------------------------------------------------------
+// What the DynamoDB store costs in requests (the goal: one write request per position,
+// batching wherever DynamoDB allows). Prints the figures docs/BENCHMARKS.md records, and fails
+// if batching is lost.
+namespace count_requests {
+
+using dynamo::RequestCounts;
+
+std::string Describe(const RequestCounts& counts) {
+  std::string text;
+  for (const auto& [operation, count] : counts) {
+    text += " " + operation + "=" + std::to_string(count.requests) + " (" +
+            std::to_string(static_cast<int64_t>(count.capacity_units + 0.5)) + " CU)";
+  }
+  return text;
+}
+
+uint64_t RequestsOf(const RequestCounts& counts, const std::string& operation) {
+  auto found = counts.find(operation);
+  return found == counts.end() ? 0 : found->second.requests;
+}
+
+// An item's size as DynamoDB bills it: attribute names plus values (strings in UTF-8 bytes,
+// numbers about one byte per two digits plus one).
+std::size_t ItemBytes(const dynamo::Item& item) {
+  std::size_t bytes = 0;
+  for (const auto& [name, value] : item) {
+    bytes += name.size();
+    const boost::json::object& typed = value.as_object();
+    if (const boost::json::value* text = typed.if_contains("S")) bytes += text->as_string().size();
+    if (const boost::json::value* number = typed.if_contains("N")) {
+      bytes += (number->as_string().size() + 1) / 2 + 1;
+    }
+  }
+  return bytes;
+}
+
+TEST(DynamoRequestCounts, ItemSizes) {
+  StockState state;
+  state.has_count = true;
+  state.count_at_us = kT0;
+  state.count_quantity_milli = 12'000;
+  state.count_identity = PositionCountIdentity(12'000, "Arroz Tio Joao 5kg");
+  state.product_name = "Arroz Tio Joao 5kg";
+  state.on_hand_milli = 12'000;
+  state.updated_at_us = kT0;
+  Movement count;
+  count.branch = "1001";
+  count.barcode = Barcode(1);
+  count.quantity_milli = 12'000;
+  count.event_at_us = kT0;
+  count.recorded_at_us = kT0;
+  count.origin = "posicao";
+  count.id = "12|Arroz Tio Joao 5kg";
+  count.product_name = "Arroz Tio Joao 5kg";
+  Movement sale = count;
+  sale.kind = MovementKind::kSale;
+  sale.origin = "venda";
+  sale.id = "v123456#1";
+  sale.reference = "v123456";
+  sale.product_name.clear();
+  const std::size_t state_bytes = ItemBytes(dynamo::EncodeState(Barcode(1), "1001", state, 7));
+  const std::size_t count_bytes = ItemBytes(dynamo::EncodeMovement(count));
+  const std::size_t sale_bytes = ItemBytes(dynamo::EncodeMovement(sale));
+  std::cout << "item bytes: state " << state_bytes << ", ledger count " << count_bytes
+            << ", ledger sale line " << sale_bytes << std::endl;
+  EXPECT_LE(state_bytes, 1024u);  // 1 WCU each (and per index it is projected into)
+  EXPECT_LE(count_bytes, 1024u);
+}
+
+TEST(DynamoRequestCounts, PositionsAndSaleLinesAreBatched) {
+  REQUIRE_BACKEND(Backend::kDynamo);
+  TestPolicy policy;
+  policy.allow_negative = true;
+  Instance instance(Backend::kDynamo, &policy);
+  DynamoInventoryStore& store = *instance.dynamo();
+  auto measure = [&](const char* what, std::size_t units, const std::function<void()>& run) {
+    const RequestCounts before = store.RequestCountsSnapshot();
+    run();
+    const RequestCounts spent = dynamo::Difference(store.RequestCountsSnapshot(), before);
+    const uint64_t total = dynamo::TotalRequests(spent);
+    std::cout << what << ": " << units << " in " << total << " requests ("
+              << static_cast<double>(total) / static_cast<double>(units) << " per unit):"
+              << Describe(spent) << std::endl;
+    return spent;
+  };
+  constexpr int kPositions = 200;
+  std::vector<Position> positions;
+  for (int i = 0; i < kPositions; ++i) positions.push_back(Count(Barcode(i), "1001", 5'000, kT0));
+  IngestBatch batch;
+  batch.positions = positions;
+  RequestCounts spent = measure("new positions, one batch", kPositions, [&] {
+    ASSERT_TRUE(store.ApplyBatch(batch).ok());
+  });
+  // About 47 positions per TransactWriteItems (2 actions each of its 100) and a BatchGetItem.
+  EXPECT_LE(RequestsOf(spent, "TransactWriteItems"), 5u);
+  EXPECT_LE(dynamo::TotalRequests(spent), 10u);
+
+  for (Position& position : positions) position.updated_at_us += kSecond;
+  spent = measure("newer positions of existing states", kPositions, [&] {
+    ASSERT_TRUE(store.ApplyBatch(batch).ok());
+  });
+  EXPECT_LE(RequestsOf(spent, "TransactWriteItems"), 5u);
+  EXPECT_LE(dynamo::TotalRequests(spent), 10u);
+
+  spent = measure("redelivered positions", kPositions, [&] {
+    ASSERT_TRUE(store.ApplyBatch(batch).ok());
+  });
+  EXPECT_LE(dynamo::TotalRequests(spent), 10u);
+
+  std::vector<domain::Sale> sales;
+  for (int i = 0; i < 40; ++i) {
+    std::vector<domain::SaleLine> lines;
+    for (int line = 0; line < 5; ++line) lines.push_back({Barcode((i * 5 + line) % kPositions), 1'000});
+    sales.push_back(Sale("v" + std::to_string(i), "1001", lines, kT0 + 2 * kSecond));
+  }
+  IngestBatch sale_batch;
+  sale_batch.sales = sales;
+  spent = measure("sale lines (40 sales of 5 lines), one batch", 200, [&] {
+    ASSERT_TRUE(store.ApplyBatch(sale_batch).ok());
+  });
+  // A sale line is 2 actions (state, ledger) and a sale 1 more (its record) plus a GetItem of it.
+  EXPECT_LE(RequestsOf(spent, "TransactWriteItems"), 8u);
+
+  spent = measure("one API movement", 1, [&] {
+    ASSERT_TRUE(store.RecordMovements({ApiMovement("m1", MovementKind::kReceipt, "1001", Barcode(1),
+                                                   1'000, kT0 + 3 * kSecond)}).ok());
+  });
+  EXPECT_EQ(RequestsOf(spent, "TransactWriteItems"), 1u);
+  spent = measure("one reservation", 1, [&] {
+    domain::Reservation reservation;
+    reservation.id = "r1";
+    reservation.branch = "1001";
+    reservation.lines = {{Barcode(2), 1'000}};
+    reservation.expires_at_us = kT0 + 3600 * kSecond;
+    ASSERT_TRUE(store.CreateReservation(reservation, kT0 + 3 * kSecond).ok());
+  });
+  EXPECT_EQ(RequestsOf(spent, "TransactWriteItems"), 1u);
+  measure("a late count re-basing on 200 later sale lines of its product-branch", 1, [&] {
+    std::vector<domain::Sale> later;
+    for (int i = 0; i < 200; ++i) {
+      later.push_back(Sale("w" + std::to_string(i), "1001", {{Barcode(7), 1'000}}, kT0 + 10 * kSecond + i));
+    }
+    IngestBatch later_batch;
+    later_batch.sales = later;
+    ASSERT_TRUE(store.ApplyBatch(later_batch).ok());
+    ASSERT_TRUE(store.Apply(std::vector<Position>{Count(Barcode(7), "1001", 900'000, kT0 + 5 * kSecond)}, {}).ok());
+  });
+  EXPECT_EQ(store.GetStock(Barcode(7), "1001")->on_hand_milli, 900'000 - 200'000);
+}
+
+}  // namespace count_requests
 
 }  // namespace
 }  // namespace estoque::store

@@ -68,7 +68,7 @@ aws::AwsResult<ddb::QueryPage> CountingClient::Scan(const ddb::ScanRequest& r) {
   return result;
 }
 
-aws::AwsResult<std::vector<ddb::Item>> CountingClient::BatchGet(
+aws::AwsResult<std::map<std::string, std::vector<ddb::Item>>> CountingClient::BatchGet(
     const std::vector<ddb::BatchGetKey>& asked) {
   // DynamoDB refuses a request that names a key twice.
   std::vector<ddb::BatchGetKey> keys;
@@ -78,7 +78,7 @@ aws::AwsResult<std::vector<ddb::Item>> CountingClient::BatchGet(
       keys.push_back(key);
     }
   }
-  std::vector<ddb::Item> items;
+  std::map<std::string, std::vector<ddb::Item>> items;
   for (std::size_t begin = 0; begin < keys.size(); begin += ddb::kBatchGetKeysMax) {
     const std::size_t end = std::min(keys.size(), begin + ddb::kBatchGetKeysMax);
     std::vector<ddb::BatchGetKey> part(keys.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -95,7 +95,8 @@ aws::AwsResult<std::vector<ddb::Item>> CountingClient::BatchGet(
                            0, {}, {}, 1};
     }
     for (auto& [table, table_items] : result->items) {
-      for (ddb::Item& item : table_items) items.push_back(std::move(item));
+      std::vector<ddb::Item>& into = items[table];
+      for (ddb::Item& item : table_items) into.push_back(std::move(item));
     }
   }
   return items;

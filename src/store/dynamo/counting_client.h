@@ -33,8 +33,9 @@ class CountingClient {
   aws::AwsResult<aws::dynamodb::QueryPage> Query(const aws::dynamodb::QueryRequest& r);
   aws::AwsResult<aws::dynamodb::QueryPage> Scan(const aws::dynamodb::ScanRequest& r);
   // Any number of keys (duplicates asked once): one BatchGetItem per kBatchGetKeysMax, strongly
-  // consistent; the items found, in no particular order.
-  aws::AwsResult<std::vector<aws::dynamodb::Item>> BatchGet(
+  // consistent (one request may name keys of several tables); the items found by table, in no
+  // particular order.
+  aws::AwsResult<std::map<std::string, std::vector<aws::dynamodb::Item>>> BatchGet(
       const std::vector<aws::dynamodb::BatchGetKey>& keys);
   aws::AwsResult<aws::dynamodb::TransactWriteOutput> TransactWriteItems(
       const aws::dynamodb::TransactWriteRequest& r);

@@ -157,25 +157,63 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
       DynamoTxn txn(context_, NowUnixMicros());
       outcome = ApplyOutcome{};
       std::map<std::string, ChunkRecord> records;
-      // Read the states of the units that probably fit, in one BatchGetItem.
-      std::vector<std::pair<std::string, std::string>> keys;
-      std::size_t budget = 0;
-      for (std::size_t u = next; u < units.size() && budget < kActionsMax; ++u) {
+      // Reads what units [from, ...) need and this txn has not read yet (their states and sale
+      // records) with BatchGetItem, up to one request's worth of keys.
+      auto prefetch_from = [&](std::size_t from) -> Status {
+        std::vector<std::pair<std::string, std::string>> keys;
+        std::vector<ddb::BatchGetKey> record_keys;
+        std::set<std::string> record_names;
+        auto add_record = [&](std::string_view branch, std::string_view sale_id) {
+          std::string key = SaleItemKey(branch, sale_id);
+          if (records.count(key) != 0 || !record_names.insert(key).second) return;
+          record_keys.push_back({context_.tables.ids, Item{{"k", S(key)}}});
+        };
+        for (std::size_t u = from;
+             u < units.size() && keys.size() + record_keys.size() < ddb::kBatchGetKeysMax; ++u) {
+          const auto [type, index] = units[u];
+          if (type == Type::kPosition) {
+            const domain::Position& item = batch.positions[index];
+            if (!txn.Has(item.barcode, item.branch)) keys.emplace_back(item.barcode, item.branch);
+          } else if (type == Type::kSale) {
+            const domain::Sale& sale = batch.sales[index];
+            for (const domain::SaleLine& line : sale.lines) {
+              if (!txn.Has(line.barcode, sale.branch)) keys.emplace_back(line.barcode, sale.branch);
+            }
+            add_record(sale.branch, sale.id);
+          } else {
+            add_record(batch.cancels[index].branch, batch.cancels[index].sale_id);
+          }
+        }
+        std::map<std::string, std::vector<Item>> found;
+        Status read = txn.Prefetch(keys, record_keys, &found);
+        if (!read.ok()) return read;
+        for (const Item& item : found[context_.tables.ids]) {
+          ChunkRecord record;
+          SaleRecordItem stored;
+          Status decoded = DecodeSaleRecord(item, &stored);
+          if (!decoded.ok()) return decoded;
+          record.stored = stored;
+          record.current = std::move(stored);
+          records.emplace(GetS(item, "k").value_or(""), std::move(record));
+        }
+        for (const std::string& name : record_names) records.try_emplace(name);  // none stored
+        return Status::Ok();
+      };
+      auto loaded = [&](std::size_t u) {
         const auto [type, index] = units[u];
         if (type == Type::kPosition) {
-          keys.emplace_back(batch.positions[index].barcode, batch.positions[index].branch);
-          budget += 2;
-        } else if (type == Type::kSale) {
-          for (const domain::SaleLine& line : batch.sales[index].lines) {
-            keys.emplace_back(line.barcode, batch.sales[index].branch);
-          }
-          budget += 3 * batch.sales[index].lines.size() + 1;
-        } else {
-          budget += 3;
+          return txn.Has(batch.positions[index].barcode, batch.positions[index].branch);
         }
-      }
-      Status prefetched = txn.Prefetch(keys);
-      if (!prefetched.ok()) return prefetched;
+        if (type == Type::kCancel) {
+          return records.count(SaleItemKey(batch.cancels[index].branch,
+                                           batch.cancels[index].sale_id)) != 0;
+        }
+        const domain::Sale& sale = batch.sales[index];
+        if (records.count(SaleItemKey(sale.branch, sale.id)) == 0) return false;
+        return std::all_of(sale.lines.begin(), sale.lines.end(), [&](const domain::SaleLine& l) {
+          return txn.Has(l.barcode, sale.branch);
+        });
+      };
 
       auto load_record = [&](std::string_view branch,
                              std::string_view sale_id) -> Result<ChunkRecord*> {
@@ -210,6 +248,10 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
       };
 
       for (end = next; end < units.size(); ++end) {
+        if (!loaded(end)) {
+          Status read = prefetch_from(end);
+          if (!read.ok()) return read;
+        }
         const auto [type, index] = units[end];
         // Upper bound of the actions this unit adds: its states, ledger entries, record, branch.
         std::size_t bound = 3;
@@ -344,7 +386,7 @@ Result<std::vector<MovementOutcome>> DynamoInventoryStore::RecordMovements(
     DynamoTxn txn(context_, NowUnixMicros());
     outcomes.clear();
     outcomes.reserve(movements.size());
-    // The id records and the states, each read with one BatchGetItem.
+    // The id records and the states, read with one BatchGetItem.
     std::vector<ddb::BatchGetKey> id_keys;
     std::vector<std::pair<std::string, std::string>> state_keys;
     for (const domain::Movement& movement : movements) {
@@ -353,14 +395,13 @@ Result<std::vector<MovementOutcome>> DynamoInventoryStore::RecordMovements(
                                                         movement.id))}}});
       state_keys.emplace_back(movement.barcode, movement.branch);
     }
-    std::unordered_map<std::string, Item> known_ids;
-    if (!id_keys.empty()) {
-      aws::AwsResult<std::vector<Item>> ids = counting_.BatchGet(id_keys);
-      if (!ids.ok()) return ids.status();
-      for (Item& item : *ids) known_ids.emplace(GetS(item, "k").value_or(""), std::move(item));
-    }
-    Status prefetched = txn.Prefetch(state_keys);
+    std::map<std::string, std::vector<Item>> found;
+    Status prefetched = txn.Prefetch(state_keys, id_keys, &found);
     if (!prefetched.ok()) return prefetched;
+    std::unordered_map<std::string, Item> known_ids;
+    for (Item& item : found[context_.tables.ids]) {
+      known_ids.emplace(GetS(item, "k").value_or(""), std::move(item));
+    }
 
     std::unordered_map<std::string, std::size_t> ids_in_call;  // id key -> index in outcomes
     std::unordered_set<DynamoTxn::Entry*> lowered;

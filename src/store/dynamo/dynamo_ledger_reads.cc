@@ -314,9 +314,9 @@ Result<AlertPage> DynamoInventoryStore::ListAlerts(std::optional<std::string_vie
   for (const auto& [b, k, barcode] : found) keys.push_back({context_.tables.positions, StateKey(barcode, b)});
   std::map<std::pair<std::string, std::string>, Item> states;
   if (!keys.empty()) {
-    aws::AwsResult<std::vector<Item>> items = counting_.BatchGet(keys);
+    aws::AwsResult<std::map<std::string, std::vector<Item>>> items = counting_.BatchGet(keys);
     if (!items.ok()) return items.status();
-    for (Item& item : *items) {
+    for (Item& item : (*items)[context_.tables.positions]) {
       states.emplace(std::make_pair(GetS(item, "codigo_barra").value_or(""),
                                     GetS(item, "filial").value_or("")),
                      std::move(item));

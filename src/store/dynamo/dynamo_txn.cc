@@ -80,8 +80,10 @@ DynamoTxn::Entry* DynamoTxn::Insert(std::string_view barcode, std::string_view b
   return raw;
 }
 
-Status DynamoTxn::Prefetch(std::span<const std::pair<std::string, std::string>> keys) {
-  std::vector<ddb::BatchGetKey> wanted;
+Status DynamoTxn::Prefetch(std::span<const std::pair<std::string, std::string>> keys,
+                           const std::vector<ddb::BatchGetKey>& others,
+                           std::map<std::string, std::vector<Item>>* other_items) {
+  std::vector<ddb::BatchGetKey> wanted = others;
   std::set<std::string> asked;
   for (const auto& [barcode, branch] : keys) {
     const std::string key = KeyOf(barcode, branch);
@@ -89,9 +91,16 @@ Status DynamoTxn::Prefetch(std::span<const std::pair<std::string, std::string>> 
     wanted.push_back({context_.tables.positions, StateKey(barcode, branch)});
   }
   if (wanted.empty()) return Status::Ok();
-  aws::AwsResult<std::vector<Item>> items = context_.client->BatchGet(wanted);
+  aws::AwsResult<std::map<std::string, std::vector<Item>>> items =
+      context_.client->BatchGet(wanted);
   if (!items.ok()) return items.status();
-  for (const Item& item : *items) {
+  for (auto& [table, table_items] : *items) {
+    if (table != context_.tables.positions && other_items != nullptr) {
+      std::vector<Item>& into = (*other_items)[table];
+      for (Item& item : table_items) into.push_back(std::move(item));
+    }
+  }
+  for (const Item& item : (*items)[context_.tables.positions]) {
     const std::string barcode = GetS(item, "codigo_barra").value_or("");
     const std::string branch = GetS(item, "filial").value_or("");
     if (by_key_.count(KeyOf(barcode, branch)) != 0) continue;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -27,6 +28,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "aws/dynamodb_requests.h"
+
 #include "common/result.h"
 #include "domain/movement.h"
 #include "store/dynamo/counting_client.h"
@@ -35,6 +38,8 @@
 #include "store/stock_state.h"
 
 namespace estoque::store::dynamo {
+
+using aws::dynamodb::Item;
 
 // What every txn and read of one store shares. Pointers outlive the txns.
 struct DynamoContext {
@@ -68,8 +73,15 @@ class DynamoTxn {
 
   int64_t now_us() const { return now_us_; }
 
-  // Reads the states of `keys` (barcode, branch) not read yet, with BatchGetItem.
-  Status Prefetch(std::span<const std::pair<std::string, std::string>> keys);
+  // Reads the states of `keys` (barcode, branch) not read yet with BatchGetItem and, in the same
+  // requests, the keys `others` of other tables, whose items go to *other_items (by table).
+  Status Prefetch(std::span<const std::pair<std::string, std::string>> keys,
+                  const std::vector<aws::dynamodb::BatchGetKey>& others = {},
+                  std::map<std::string, std::vector<Item>>* other_items = nullptr);
+  // True if the state of (barcode, branch) was read (or found missing) already.
+  bool Has(std::string_view barcode, std::string_view branch) const {
+    return by_key_.count(KeyOf(barcode, branch)) != 0;
+  }
   // The entry of (barcode, branch), read if needed; a new empty one if none is stored.
   Result<Entry*> Touch(std::string_view barcode, std::string_view branch);
 
