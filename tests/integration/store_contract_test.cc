@@ -466,6 +466,61 @@ TEST_P(StoreContract, AnyOrderAndDuplicationGivesTheSameStockAndLedger) {
   }
 }
 
+// Several nodes (store objects over the same storage; one shared store for the embedded backend,
+// whose writer serialises them) apply the same events at once, each in its own order and
+// batching, with duplicates: the stock, the ledger and the branch statistics are what one node
+// applying them once gives.
+TEST_P(StoreContract, ConcurrentNodesApplyingTheSameEventsAgreeWithTheReference) {
+  policy_.allow_negative = true;
+  std::mt19937_64 rng(42);
+  Reference reference;
+  const std::vector<Event> events = RandomEvents(rng, 80, &reference);
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<Instance>> nodes;
+  std::vector<InventoryStore*> stores;
+  for (int i = 0; i < kNodes; ++i) {
+    if (GetParam() == Backend::kRocks) {
+      stores.push_back(&store());
+    } else {
+      nodes.push_back(std::make_unique<Instance>(*instance_, Instance::kSameTables));
+      stores.push_back(&nodes.back()->store());
+    }
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      std::mt19937_64 node_rng(100 + i);
+      std::vector<Event> mine = events;
+      std::shuffle(mine.begin(), mine.end(), node_rng);
+      ApplyInBatches(*stores[i], mine, node_rng);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  int64_t total = 0;
+  for (const auto& [key, movements] : reference) {
+    SCOPED_TRACE(key.first + "/" + key.second);
+    const StockState state = Stock(key.first, key.second);
+    EXPECT_EQ(state.on_hand_milli, ReferenceOnHand(movements));
+    if (key.second == "1001") total += state.on_hand_milli;
+  }
+  std::set<std::tuple<std::string, std::string, int64_t, std::string>> distinct;
+  std::size_t deltas = 0;
+  for (const auto& [key, movements] : reference) {
+    for (const ReferenceMovement& m : movements) {
+      if (m.is_count) {
+        distinct.emplace(key.first, key.second, m.at, m.identity);
+      } else {
+        ++deltas;
+      }
+    }
+  }
+  EXPECT_EQ(WholeLedger(store(), LedgerQuery{}, 50).size(), distinct.size() + deltas);
+  Result<BranchSummary> summary = store().Summary("1001");
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->on_hand_total_milli, total);
+}
+
 TEST_P(StoreContract, GetListByBarcodeAndNewerWins) {
   EXPECT_EQ(store().Get(b1_, "1001").status().code(), StatusCode::kNotFound);
   const Position position = Count("0423746182527", "1001", 3'011'000, kT0, "Caf\xC3\xA9");
