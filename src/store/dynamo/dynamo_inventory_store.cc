@@ -265,7 +265,10 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
           record = *loaded;
           bound = 2 * (record->current ? record->current->lines.size() : 0) + 2;
         }
-        if (end > next && txn.ActionsUpperBound() + records.size() + bound > kActionsMax) break;
+        const std::size_t records_written = static_cast<std::size_t>(
+            std::count_if(records.begin(), records.end(),
+                          [](const auto& record) { return record.second.dirty; }));
+        if (end > next && txn.ActionsUpperBound() + records_written + bound > kActionsMax) break;
 
         if (type == Type::kPosition) {
           const domain::Position& item = batch.positions[index];

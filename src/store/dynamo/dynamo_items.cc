@@ -1,5 +1,6 @@
 #include "store/dynamo/dynamo_items.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <functional>
@@ -92,7 +93,9 @@ int64_t GetN(const Item& item, std::string_view name, int64_t fallback) {
 
 std::string T16(int64_t us) {
   char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "%016lld", static_cast<long long>(us < 0 ? 0 : us));
+  constexpr int64_t kMax = 9'999'999'999'999'999;  // 16 digits: string order stays time order
+  std::snprintf(buffer, sizeof buffer, "%016lld",
+                static_cast<long long>(std::clamp<int64_t>(us, 0, kMax)));
   return buffer;
 }
 

@@ -30,8 +30,8 @@ std::optional<std::string> GetS(const Item& item, std::string_view name);
 // The N attribute `name` as int64, or `fallback` when absent.
 int64_t GetN(const Item& item, std::string_view name, int64_t fallback = 0);
 
-// A time as 16 zero-padded decimal digits, so that string order is time order (REQUIRES 0 <=
-// us < 10^16).
+// A time as 16 zero-padded decimal digits, so that string order is time order (clamped to
+// 0 .. 10^16 - 1, years 1970-2286).
 std::string T16(int64_t us);
 // Above every sort key that starts with the same time: T16(t) + kSortKeyMax sorts after every
 // "t16#..." key of time t (U+10FFFF, above any character of an identity).
