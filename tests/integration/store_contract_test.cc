@@ -674,6 +674,43 @@ TEST_P(StoreContract, CancellationBeforeItsSaleWaitsForIt) {
   EXPECT_EQ(WholeLedger(store(), query, 10).size(), 5u);
 }
 
+// A sale of more lines than one DynamoDB transaction holds (the DynamoDB store applies it in parts,
+// each exactly-once, the sale record last): applied once, redelivered harmlessly, cancelled once,
+// and a cancellation that came first applies with it.
+TEST_P(StoreContract, LargeSalesAreAppliedOnceAndCancelledOnce) {
+  policy_.allow_negative = true;
+  std::vector<Position> counts;
+  std::vector<domain::SaleLine> lines;
+  for (int i = 0; i < 90; ++i) {
+    counts.push_back(Count(Barcode(i % 45), "1001", 100'000, kT0));
+    lines.push_back({Barcode(i % 45), 1'000});  // every barcode twice
+  }
+  Apply(counts);
+  const domain::Sale big = Sale("big", "1001", lines, kT0 + kSecond);
+  ApplyOutcome outcome = Apply({Count(b1_, "1002", 5'000, kT0)}, {big, big});
+  EXPECT_EQ(outcome.applied_items, 1u + 90u);
+  EXPECT_EQ(outcome.dropped_older_items, 90u);
+  Apply({}, {big});
+  for (int i = 0; i < 45; ++i) EXPECT_EQ(Stock(Barcode(i), "1001").on_hand_milli, 98'000);
+  Apply({}, {}, {domain::SaleCancel{"big", "1001", kT0 + 2 * kSecond, "pdv"}});
+  Apply({}, {}, {domain::SaleCancel{"big", "1001", kT0 + 3 * kSecond, "pdv"}});
+  for (int i = 0; i < 45; ++i) EXPECT_EQ(Stock(Barcode(i), "1001").on_hand_milli, 100'000);
+
+  // Cancelled before it arrives: both apply together, once.
+  domain::Sale late = Sale("late", "1001", lines, kT0 + 4 * kSecond);
+  Apply({}, {}, {domain::SaleCancel{"late", "1001", kT0 + 5 * kSecond, "pdv"}});
+  Apply({}, {late});
+  Apply({}, {late});
+  for (int i = 0; i < 45; ++i) EXPECT_EQ(Stock(Barcode(i), "1001").on_hand_milli, 100'000);
+  LedgerQuery query;
+  query.barcode = Barcode(7);
+  query.branch = "1001";
+  EXPECT_EQ(WholeLedger(store(), query, 100).size(), 1u + 2u * 4u);  // count, 2 lines x 4
+  Result<ApplyCounters> counters = store().Counters();
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ(counters->applied_items_total, 45u + 1u + 90u + 90u);
+}
+
 TEST_P(StoreContract, ApiRemovalsBelowZeroAreRefusedUnlessTheBranchAllowsIt) {
   Apply({Count(b1_, "1001", 2'000, kT0), Count(b1_, "1002", 2'000, kT0)});
   const Movement loss = ApiMovement("a1", MovementKind::kAdjustment, "1001", b1_, -3'000,

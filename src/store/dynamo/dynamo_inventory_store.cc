@@ -123,13 +123,6 @@ Result<ApplyOutcome> DynamoInventoryStore::Apply(std::span<const domain::Positio
 }
 
 Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) {
-  for (const domain::Sale& sale : batch.sales) {
-    if (sale.lines.size() > kSaleLinesMax) {
-      return Status::InvalidArgument("sale " + sale.id + " has more than " +
-                                     std::to_string(kSaleLinesMax) +
-                                     " lines, the most one DynamoDB transaction holds");
-    }
-  }
   enum class Type { kPosition, kSale, kCancel };
   std::vector<std::pair<Type, std::size_t>> units;
   for (std::size_t i = 0; i < batch.positions.size(); ++i) units.emplace_back(Type::kPosition, i);
@@ -153,9 +146,11 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
   while (next < units.size()) {
     std::size_t end = next;
     ApplyOutcome outcome;
+    bool large = false;  // units[next] is a sale (or cancellation) too large for one transaction
     Status done = RunWithRetries(context_.options.write_attempts_max, [&]() -> Result<CommitOutcome> {
       DynamoTxn txn(context_, NowUnixMicros());
       outcome = ApplyOutcome{};
+      large = false;
       std::map<std::string, ChunkRecord> records;
       // Reads what units [from, ...) need and this txn has not read yet (their states and sale
       // records) with BatchGetItem, up to one request's worth of keys.
@@ -258,12 +253,22 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
         ChunkRecord* record = nullptr;
         if (type == Type::kSale) {
           bound = 3 * batch.sales[index].lines.size() + 2;
+          if (batch.sales[index].lines.size() > kSaleLinesMax) {
+            large = end == next;  // alone, by ApplyLargeSale; else after this chunk
+            break;
+          }
         } else if (type == Type::kCancel) {
           Result<ChunkRecord*> loaded =
               load_record(batch.cancels[index].branch, batch.cancels[index].sale_id);
           if (!loaded.ok()) return loaded.status();
           record = *loaded;
-          bound = 2 * (record->current ? record->current->lines.size() : 0) + 2;
+          const std::size_t lines = record->current ? record->current->lines.size() : 0;
+          bound = 2 * lines + 2;
+          if (lines > kSaleLinesMax && !record->dirty &&
+              record->current->status == SaleRecordItem::Status::kApplied) {
+            large = end == next;
+            break;
+          }
         }
         const std::size_t records_written = static_cast<std::size_t>(
             std::count_if(records.begin(), records.end(),
@@ -371,11 +376,130 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
       return txn.Commit();
     });
     if (!done.ok()) return done;
+    if (large) {
+      const auto [type, index] = units[next];
+      const bool last = next + 1 == units.size();
+      Result<ApplyOutcome> applied =
+          type == Type::kSale
+              ? ApplyLargeSale(batch.sales[index], nullptr, last ? messages : 0)
+              : ApplyLargeSale(std::nullopt, &batch.cancels[index], last ? messages : 0);
+      if (!applied.ok()) return applied.status();
+      outcome = *applied;
+      end = next + 1;
+    }
     total.applied_items += outcome.applied_items;
     total.dropped_older_items += outcome.dropped_older_items;
     next = end;
   }
   return total;
+}
+
+Status DynamoInventoryStore::ApplySaleLinesInParts(std::string_view branch, std::string_view sale_id,
+                                                   const std::vector<domain::SaleLine>& lines,
+                                                   bool cancellation, int64_t at_us) {
+  for (std::size_t begin = 0; begin < lines.size(); begin += kSaleLinesMax) {
+    const std::size_t end = std::min(lines.size(), begin + kSaleLinesMax);
+    const std::string part_key = SaleItemKey(branch, sale_id) + (cancellation ? "#c" : "#s") +
+                                 std::to_string(begin / kSaleLinesMax);
+    Status done = RunWithRetries(context_.options.write_attempts_max, [&]() -> Result<CommitOutcome> {
+      DynamoTxn txn(context_, NowUnixMicros());
+      std::vector<std::pair<std::string, std::string>> keys;
+      for (std::size_t i = begin; i < end; ++i) keys.emplace_back(lines[i].barcode, branch);
+      std::map<std::string, std::vector<Item>> found;
+      Status read = txn.Prefetch(keys, {{context_.tables.ids, Item{{"k", S(part_key)}}}}, &found);
+      if (!read.ok()) return read;
+      if (!found[context_.tables.ids].empty()) return CommitOutcome::kCommitted;  // done before
+      txn.MarkSeen(branch);
+      for (std::size_t i = begin; i < end; ++i) {
+        domain::Movement movement = SaleLineMovement(branch, sale_id, lines[i], i, cancellation,
+                                                     at_us, txn.now_us());
+        Result<DynamoTxn::Entry*> entry = txn.Touch(movement.barcode, movement.branch);
+        if (!entry.ok()) return entry.status();
+        Status recorded = txn.Record(*entry, movement);
+        if (!recorded.ok()) return recorded;
+      }
+      ddb::PutItemRequest put;
+      put.table = context_.tables.ids;
+      put.item = Item{{"k", S(part_key)},
+                      {"expira_em", N(txn.now_us() / 1'000'000 +
+                                      context_.options.movement_id_ttl_seconds)}};
+      put.condition.text = "attribute_not_exists(k)";
+      txn.AddAction(ddb::TransactPut(put));
+      return txn.Commit();
+    });
+    if (!done.ok()) return done;
+  }
+  return Status::Ok();
+}
+
+Result<ApplyOutcome> DynamoInventoryStore::ApplyLargeSale(std::optional<domain::Sale> sale,
+                                                          const domain::SaleCancel* cancel,
+                                                          uint64_t messages) {
+  const std::string branch = sale ? sale->branch : cancel->branch;
+  const std::string sale_id = sale ? sale->id : cancel->sale_id;
+  const std::string key = SaleItemKey(branch, sale_id);
+  ApplyOutcome outcome;
+  Status done = RunWithRetries(context_.options.write_attempts_max, [&]() -> Result<CommitOutcome> {
+    outcome = ApplyOutcome{};
+    aws::AwsResult<ddb::GetItemOutput> read =
+        counting_.GetItem({context_.tables.ids, Item{{"k", S(key)}}, true});
+    if (!read.ok()) return read.status();
+    std::optional<SaleRecordItem> stored;
+    if (read->item) {
+      SaleRecordItem decoded;
+      Status status = DecodeSaleRecord(*read->item, &decoded);
+      if (!status.ok()) return status;
+      stored = std::move(decoded);
+    }
+    SaleRecordItem next;
+    if (sale) {
+      if (stored && stored->status != SaleRecordItem::Status::kCancelPending) {
+        outcome.dropped_older_items = sale->lines.size();  // a redelivery: applied before
+      } else {
+        Status applied = ApplySaleLinesInParts(branch, sale_id, sale->lines, false, sale->event_at_us);
+        if (!applied.ok()) return applied;
+        outcome.applied_items = sale->lines.size();
+        next.status = SaleRecordItem::Status::kApplied;
+        next.event_at_us = sale->event_at_us;
+        next.origin = sale->origin;
+        next.lines = sale->lines;
+        if (stored) {  // its cancellation came first
+          next.status = SaleRecordItem::Status::kCancelled;
+          next.cancel_at_us = stored->cancel_at_us;
+          next.cancel_origin = stored->cancel_origin;
+          applied = ApplySaleLinesInParts(branch, sale_id, sale->lines, true, next.cancel_at_us);
+          if (!applied.ok()) return applied;
+        }
+      }
+    } else if (stored && stored->status == SaleRecordItem::Status::kApplied) {
+      Status applied = ApplySaleLinesInParts(branch, sale_id, stored->lines, true, cancel->event_at_us);
+      if (!applied.ok()) return applied;
+      next = *stored;
+      next.status = SaleRecordItem::Status::kCancelled;
+      next.cancel_at_us = cancel->event_at_us;
+      next.cancel_origin = cancel->origin;
+    }
+    // The record last, conditioned on what was read: a replay after a crash between the parts
+    // finds it unchanged and completes them (each part is exactly-once by its own record).
+    DynamoTxn txn(context_, NowUnixMicros());
+    if (outcome.applied_items != 0 || (!sale && stored)) {
+      if (next.lines.empty() && !sale) return CommitOutcome::kCommitted;  // nothing to cancel
+      ddb::PutItemRequest put;
+      put.table = context_.tables.ids;
+      put.item = EncodeSaleRecord(branch, sale_id, next);
+      if (stored) {
+        put.condition.text = "st = :st";
+        put.condition.values = {{":st", S(SaleStatusName(stored->status))}};
+      } else {
+        put.condition.text = "attribute_not_exists(k)";
+      }
+      txn.AddAction(ddb::TransactPut(put));
+    }
+    txn.AddCounters(messages, outcome.applied_items, outcome.dropped_older_items);
+    return txn.Commit();
+  });
+  if (!done.ok()) return done;
+  return outcome;
 }
 
 Result<std::vector<MovementOutcome>> DynamoInventoryStore::RecordMovements(

@@ -7,9 +7,9 @@
 // attempts). Differences from the embedded store, all from DynamoDB's limits:
 //   - a transaction holds at most 100 actions, so ApplyBatch applies a large batch as several
 //     transactions, each exactly-once on its own (a batch interrupted half way is completed by
-//     its redelivery); RecordMovements takes at most kMovementsPerWriteMax movements and a sale at
-//     most kSaleLinesMax lines, a transfer kTransferLinesMax, a reservation kReservationLinesMax
-//     (InvalidArgument beyond);
+//     its redelivery; a sale of more than kSaleLinesMax lines is applied in parts the same way);
+//     RecordMovements takes at most kMovementsPerWriteMax movements, a transfer kTransferLinesMax
+//     lines, a reservation kReservationLinesMax (InvalidArgument beyond);
 //   - ConsumesQueueMessages() is false: the queue consumer deletes messages after Apply.
 // Thread-safe; holds no lock across requests.
 #pragma once
@@ -27,7 +27,7 @@
 namespace estoque::store::dynamo {
 
 inline constexpr std::size_t kMovementsPerWriteMax = 32;  // 3 actions each + statistics
-inline constexpr std::size_t kSaleLinesMax = 32;          // 3 per line + record + statistics
+inline constexpr std::size_t kSaleLinesMax = 32;  // in one transaction: 3 per line + record + stats
 inline constexpr std::size_t kTransferLinesMax = 32;
 inline constexpr std::size_t kReservationLinesMax = 48;  // confirming: 2 per line + record + statistics
 
@@ -94,14 +94,23 @@ class DynamoInventoryStore final : public InventoryStore {
   Result<std::size_t> ExpireReservations(int64_t now_us) override;
 
  private:
+  // A sale (or a cancellation of a sale) of more than kSaleLinesMax lines: its lines in parts of
+  // kSaleLinesMax, each one transaction that is exactly-once by a part record in ids, then the
+  // sale record, conditioned on the status read, last.
+  Result<ApplyOutcome> ApplyLargeSale(std::optional<domain::Sale> sale,
+                                      const domain::SaleCancel* cancel, uint64_t messages);
+  Status ApplySaleLinesInParts(std::string_view branch, std::string_view sale_id,
+                               const std::vector<domain::SaleLine>& lines, bool cancellation,
+                               int64_t at_us);
   // Every branch with statistics (any that ever had a state), sorted.
   Result<std::vector<std::string>> Branches();
   // Adds the release of an active reservation's stock (and, confirming, its sales) to `txn`,
   // with the reservation's record conditioned on status ativa.
   Status EndReservation(DynamoTxn& txn, domain::Reservation* reservation,
                         domain::ReservationStatus status, int64_t now_us);
-  // Expires the due reservations of `branch` (each in its own transaction).
-  Result<std::size_t> ExpireDue(std::string_view branch, int64_t now_us);
+  // Expires the due reservations of `branch` (nullopt: of every branch), each in its own
+  // transaction conditioned on status ativa. Returns how many this call expired.
+  Result<std::size_t> ExpireDue(std::optional<std::string_view> branch, int64_t now_us);
 
   std::unique_ptr<aws::dynamodb::DynamoDbClient> client_;
   CountingClient counting_;

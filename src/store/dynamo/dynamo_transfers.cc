@@ -338,19 +338,40 @@ Status DynamoInventoryStore::EndReservation(DynamoTxn& txn, domain::Reservation*
   return Status::Ok();
 }
 
-Result<std::size_t> DynamoInventoryStore::ExpireDue(std::string_view branch, int64_t now_us) {
-  ddb::QueryRequest request;
-  request.table = context_.tables.reservations;
-  request.index_name = kReservationsExpiring;
-  request.key_condition.text = "filial_ativa = :b AND expira_em_us <= :now";
-  request.key_condition.values = {{":b", S(branch)}, {":now", N(now_us)}};
+Result<std::size_t> DynamoInventoryStore::ExpireDue(std::optional<std::string_view> branch,
+                                                    int64_t now_us) {
+  // The sparse index holds only active reservations: one branch's due ones are a Query, every
+  // branch's a Scan of the (small) index.
   std::vector<std::string> ids;
-  for (;;) {
-    aws::AwsResult<ddb::QueryPage> page = counting_.Query(request);
-    if (!page.ok()) return page.status();
-    for (const Item& item : page->items) ids.push_back(GetS(item, "id").value_or(""));
-    if (!page->last_evaluated_key) break;
-    request.exclusive_start_key = std::move(*page->last_evaluated_key);
+  auto collect = [&](const std::vector<Item>& items) {
+    for (const Item& item : items) ids.push_back(GetS(item, "id").value_or(""));
+  };
+  if (branch.has_value()) {
+    ddb::QueryRequest request;
+    request.table = context_.tables.reservations;
+    request.index_name = kReservationsExpiring;
+    request.key_condition.text = "filial_ativa = :b AND expira_em_us <= :now";
+    request.key_condition.values = {{":b", S(*branch)}, {":now", N(now_us)}};
+    for (;;) {
+      aws::AwsResult<ddb::QueryPage> page = counting_.Query(request);
+      if (!page.ok()) return page.status();
+      collect(page->items);
+      if (!page->last_evaluated_key) break;
+      request.exclusive_start_key = std::move(*page->last_evaluated_key);
+    }
+  } else {
+    ddb::ScanRequest request;
+    request.table = context_.tables.reservations;
+    request.index_name = kReservationsExpiring;
+    request.filter.text = "expira_em_us <= :now";
+    request.filter.values = {{":now", N(now_us)}};
+    for (;;) {
+      aws::AwsResult<ddb::QueryPage> page = counting_.Scan(request);
+      if (!page.ok()) return page.status();
+      collect(page->items);
+      if (!page->last_evaluated_key) break;
+      request.exclusive_start_key = std::move(*page->last_evaluated_key);
+    }
   }
   std::size_t expired = 0;
   for (const std::string& id : ids) {
@@ -378,15 +399,7 @@ Result<std::size_t> DynamoInventoryStore::ExpireDue(std::string_view branch, int
 }
 
 Result<std::size_t> DynamoInventoryStore::ExpireReservations(int64_t now_us) {
-  Result<std::vector<std::string>> branches = Branches();
-  if (!branches.ok()) return branches.status();
-  std::size_t expired = 0;
-  for (const std::string& branch : *branches) {
-    Result<std::size_t> swept = ExpireDue(branch, now_us);
-    if (!swept.ok()) return swept.status();
-    expired += *swept;
-  }
-  return expired;
+  return ExpireDue(std::nullopt, now_us);
 }
 
 Result<std::pair<domain::Reservation, bool>> DynamoInventoryStore::CreateReservation(
