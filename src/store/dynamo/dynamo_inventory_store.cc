@@ -86,30 +86,42 @@ Result<std::unique_ptr<DynamoInventoryStore>> OpenDynamoInventoryStore(
 Result<std::vector<std::string>> DynamoInventoryStore::Branches() {
   ddb::ScanRequest scan;
   scan.table = context_.tables.stats;
+  scan.consistent_read = true;
   std::vector<std::string> branches;
   for (;;) {
     aws::AwsResult<ddb::QueryPage> page = counting_.Scan(scan);
     if (!page.ok()) return page.status();
     for (const Item& item : page->items) {
-      std::string branch = GetS(item, "filial").value_or("");
-      if (!branch.empty() && branch != kChainStatsKey) branches.push_back(std::move(branch));
+      const std::string key = GetS(item, "filial").value_or("");
+      const std::string_view branch = StatsBranchOf(key);
+      if (!branch.empty() && branch != kChainStatsKey) branches.emplace_back(branch);
     }
     if (!page->last_evaluated_key) break;
     scan.exclusive_start_key = std::move(*page->last_evaluated_key);
   }
   std::sort(branches.begin(), branches.end());
+  branches.erase(std::unique(branches.begin(), branches.end()), branches.end());
   return branches;
 }
 
+Result<std::vector<Item>> DynamoInventoryStore::StatsShards(std::string_view branch) {
+  std::vector<ddb::BatchGetKey> keys;
+  for (int shard = 0; shard < kStatsShards; ++shard) {
+    keys.push_back({context_.tables.stats, Item{{"filial", S(StatsShardKey(branch, shard))}}});
+  }
+  aws::AwsResult<std::map<std::string, std::vector<Item>>> items = counting_.BatchGet(keys);
+  if (!items.ok()) return items.status();
+  return std::move((*items)[context_.tables.stats]);
+}
+
 Result<ApplyCounters> DynamoInventoryStore::Counters() {
-  aws::AwsResult<ddb::GetItemOutput> read =
-      counting_.GetItem({context_.tables.stats, Item{{"filial", S(kChainStatsKey)}}, true});
-  if (!read.ok()) return read.status();
+  Result<std::vector<Item>> shards = StatsShards(kChainStatsKey);
+  if (!shards.ok()) return shards.status();
   ApplyCounters counters;
-  if (read->item) {
-    counters.applied_messages_total = static_cast<uint64_t>(GetN(*read->item, "mensagens"));
-    counters.applied_items_total = static_cast<uint64_t>(GetN(*read->item, "aplicados"));
-    counters.dropped_older_items_total = static_cast<uint64_t>(GetN(*read->item, "descartados"));
+  for (const Item& item : *shards) {
+    counters.applied_messages_total += static_cast<uint64_t>(GetN(item, "mensagens"));
+    counters.applied_items_total += static_cast<uint64_t>(GetN(item, "aplicados"));
+    counters.dropped_older_items_total += static_cast<uint64_t>(GetN(item, "descartados"));
   }
   return counters;
 }
@@ -133,7 +145,7 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
     if (messages == 0) return ApplyOutcome{};
     ddb::UpdateItemRequest update;
     update.table = context_.tables.stats;
-    update.key = Item{{"filial", S(kChainStatsKey)}};
+    update.key = Item{{"filial", S(StatsShardKey(kChainStatsKey, 0))}};
     update.expression.text = "ADD mensagens :m";
     update.expression.values = {{":m", N(static_cast<int64_t>(messages))}};
     aws::AwsResult<ddb::WriteOutput> updated = counting_.UpdateItem(update);
@@ -633,16 +645,16 @@ Result<std::vector<std::pair<std::string, StockState>>> DynamoInventoryStore::Ge
 }
 
 Result<BranchSummary> DynamoInventoryStore::Summary(std::string_view branch) {
-  aws::AwsResult<ddb::GetItemOutput> read =
-      counting_.GetItem({context_.tables.stats, Item{{"filial", S(branch)}}, true});
-  if (!read.ok()) return read.status();
+  Result<std::vector<Item>> shards = StatsShards(branch);
+  if (!shards.ok()) return shards.status();
   BranchSummary summary;
-  if (!read->item) return summary;
-  summary.skus = static_cast<uint64_t>(GetN(*read->item, "skus"));
-  summary.on_hand_total_milli = GetN(*read->item, "em_estoque_total_milli");
-  summary.low_stock = static_cast<uint64_t>(GetN(*read->item, "estoque_baixo"));
-  summary.negative_stock = static_cast<uint64_t>(GetN(*read->item, "estoque_negativo"));
-  summary.last_seen_at_us = GetN(*read->item, "visto_us");
+  for (const Item& item : *shards) {
+    summary.skus += static_cast<uint64_t>(GetN(item, "skus"));
+    summary.on_hand_total_milli += GetN(item, "em_estoque_total_milli");
+    summary.low_stock += static_cast<uint64_t>(GetN(item, "estoque_baixo"));
+    summary.negative_stock += static_cast<uint64_t>(GetN(item, "estoque_negativo"));
+    summary.last_seen_at_us = std::max(summary.last_seen_at_us, GetN(item, "visto_us"));
+  }
   return summary;
 }
 

@@ -102,6 +102,8 @@ class DynamoInventoryStore final : public InventoryStore {
   Status ApplySaleLinesInParts(std::string_view branch, std::string_view sale_id,
                                const std::vector<domain::SaleLine>& lines, bool cancellation,
                                int64_t at_us);
+  // The statistics items of `branch` (or kChainStatsKey), one BatchGetItem; absent ones left out.
+  Result<std::vector<Item>> StatsShards(std::string_view branch);
   // Every branch with statistics (any that ever had a state), sorted.
   Result<std::vector<std::string>> Branches();
   // Adds the release of an active reservation's stock (and, confirming, its sales) to `txn`,

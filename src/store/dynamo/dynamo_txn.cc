@@ -31,6 +31,15 @@ std::string NewRequestToken() {
 
 }  // namespace
 
+std::string StatsShardKey(std::string_view branch, int shard) {
+  return std::string(branch) + "#" + std::to_string(shard);
+}
+
+std::string_view StatsBranchOf(std::string_view key) {
+  const std::size_t separator = key.rfind('#');
+  return separator == std::string_view::npos ? key : key.substr(0, separator);
+}
+
 bool IsRace(const aws::AwsError& error) {
   if (error.code == "TransactionConflictException" ||
       error.code == "TransactionInProgressException" ||
@@ -283,6 +292,7 @@ Result<CommitOutcome> DynamoTxn::Commit() {
   ledger_puts_.clear();
   for (json::object& action : extra_actions_) actions.push_back(std::move(action));
   extra_actions_.clear();
+  const int shard = static_cast<int>(Random()() % kStatsShards);
   for (const auto& [branch, delta] : stats) {
     std::vector<std::pair<std::string, int64_t>> adds;
     if (delta.skus != 0) adds.emplace_back("skus", delta.skus);
@@ -292,7 +302,7 @@ Result<CommitOutcome> DynamoTxn::Commit() {
     if (adds.empty() && !delta.seen) continue;
     ddb::UpdateItemRequest update;
     update.table = context_.tables.stats;
-    update.key = Item{{"filial", S(branch)}};
+    update.key = Item{{"filial", S(StatsShardKey(branch, shard))}};
     std::string text;
     for (std::size_t i = 0; i < adds.size(); ++i) {
       text += (i == 0 ? "ADD " : ", ") + adds[i].first + " :a" + std::to_string(i);
@@ -308,7 +318,7 @@ Result<CommitOutcome> DynamoTxn::Commit() {
   if (counter_messages_ != 0 || counter_applied_ != 0 || counter_dropped_ != 0) {
     ddb::UpdateItemRequest update;
     update.table = context_.tables.stats;
-    update.key = Item{{"filial", S(kChainStatsKey)}};
+    update.key = Item{{"filial", S(StatsShardKey(kChainStatsKey, shard))}};
     update.expression.text = "ADD mensagens :m, aplicados :a, descartados :d";
     update.expression.values = {{":m", N(static_cast<int64_t>(counter_messages_))},
                                 {":a", N(static_cast<int64_t>(counter_applied_))},

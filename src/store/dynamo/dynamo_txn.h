@@ -49,8 +49,16 @@ struct DynamoContext {
   DynamoStoreOptions options;
 };
 
-// The key of the chain counters' item in the statistics table (branches never hold '#').
-inline constexpr std::string_view kChainStatsKey = "#cadeia";
+// The statistics of a branch (and the chain's apply counters, "branch" kChainStatsKey) are
+// kStatsShards items, "<branch>#<k>": every transaction adds to one of them, chosen at random, so
+// that concurrent transactions of one branch seldom meet on one item (DynamoDB refuses a
+// transaction that touches an item another transaction holds: TransactionConflict). Readers
+// sum the shards.
+inline constexpr std::string_view kChainStatsKey = "#cadeia";  // branches never hold '#'
+inline constexpr int kStatsShards = 8;
+std::string StatsShardKey(std::string_view branch, int shard);
+// The branch of a statistics item's key (what precedes the last '#').
+std::string_view StatsBranchOf(std::string_view key);
 
 enum class CommitOutcome { kCommitted, kRaced };
 
