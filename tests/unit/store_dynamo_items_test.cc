@@ -122,6 +122,17 @@ TEST(DynamoItems, LedgerSortKeysOrderAsTheListings) {
       Sale("1001", "7891000100103", "v1#2", kT0 + 1), Sale("1001", "7891000100103", "v10#1", kT0),
       Sale("1001", "7891000100110", "v1#1", kT0), Sale("1001-B", "7891000100103", "v1#1", kT0)};
   movements[3].origin = "api";
+  // Counts' ids "<quantity>|<name>": names may hold spaces, below '#'.
+  domain::Movement count = Sale("1001", "7891000100103", "12|Arroz", kT0);
+  count.kind = domain::MovementKind::kCount;
+  count.origin = "posicao";
+  domain::Movement longer = count;
+  longer.id = "12|Arroz 5kg";
+  domain::Movement other_barcode = longer;
+  other_barcode.barcode = "7891000100110";
+  movements.push_back(count);
+  movements.push_back(longer);
+  movements.push_back(other_barcode);
   auto tuple_of = [](const domain::Movement& m) {
     return std::tie(m.event_at_us, m.origin, m.id, m.barcode);
   };

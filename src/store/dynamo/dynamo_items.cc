@@ -187,16 +187,18 @@ std::string LedgerPartition(std::string_view barcode, std::string_view branch) {
 }
 
 std::string LedgerSortKey(const domain::Movement& movement) {
-  return T16(movement.event_at_us) + "#" + movement.origin + "#" + movement.id;
+  const std::string separator(1, kSortSeparator);
+  return T16(movement.event_at_us) + separator + movement.origin + separator + movement.id;
 }
 
 std::string LedgerBranchSortKey(const domain::Movement& movement) {
-  return LedgerSortKey(movement) + "#" + movement.barcode;
+  return LedgerSortKey(movement) + kSortSeparator + movement.barcode;
 }
 
 std::string LedgerProductSortKey(const domain::Movement& movement) {
-  return T16(movement.event_at_us) + "#" + movement.branch + "#" + movement.origin + "#" +
-         movement.id;
+  const std::string separator(1, kSortSeparator);
+  return T16(movement.event_at_us) + separator + movement.branch + separator + movement.origin +
+         separator + movement.id;
 }
 
 Item LedgerItemKey(const domain::Movement& movement) {

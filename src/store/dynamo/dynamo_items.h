@@ -34,7 +34,7 @@ int64_t GetN(const Item& item, std::string_view name, int64_t fallback = 0);
 // 0 .. 10^16 - 1, years 1970-2286).
 std::string T16(int64_t us);
 // Above every sort key that starts with the same time: T16(t) + kSortKeyMax sorts after every
-// "t16#..." key of time t (U+10FFFF, above any character of an identity).
+// key of time t (U+10FFFF, above any character of an identity).
 inline constexpr std::string_view kSortKeyMax = "\xf4\x8f\xbf\xbf";
 
 // ---- posicoes: one item per product-branch. Partition codigo_barra, sort filial.
@@ -52,11 +52,17 @@ Status DecodeState(const Item& item, StockState* state, int64_t* version);
 // alerta_filial: "branch#kind" (branches never hold '#').
 std::string AlertPartition(std::string_view branch, AlertKind kind);
 
-// ---- movimentos: the ledger. Partition pb = "barcode#branch", sort sk = "t16#origin#id".
+// Separates the parts of a ledger sort key: U+0001, below every character an origin, a branch, an
+// id or a count's "<quantity>|<name>" id may hold (names exclude control characters), so the
+// keys sort as the tuples of their parts do.
+inline constexpr char kSortSeparator = '\x01';
+
+// ---- movimentos: the ledger. Partition pb = "barcode#branch", sort sk = t16 origin id (parts
+// joined by kSortSeparator, written "t16·origin·id" in the docs).
 std::string LedgerPartition(std::string_view barcode, std::string_view branch);
 std::string LedgerSortKey(const domain::Movement& movement);
-std::string LedgerBranchSortKey(const domain::Movement& movement);   // fsk: t16#origin#id#barcode
-std::string LedgerProductSortKey(const domain::Movement& movement);  // psk: t16#branch#origin#id
+std::string LedgerBranchSortKey(const domain::Movement& movement);   // fsk: t16·origin·id·barcode
+std::string LedgerProductSortKey(const domain::Movement& movement);  // psk: t16·branch·origin·id
 Item LedgerItemKey(const domain::Movement& movement);
 Item EncodeMovement(const domain::Movement& movement);
 Status DecodeMovement(const Item& item, domain::Movement* movement);

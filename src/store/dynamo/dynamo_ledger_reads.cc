@@ -91,6 +91,7 @@ Result<LedgerPage> DynamoInventoryStore::ListLedger(const LedgerQuery& query) {
            (!cursor.has_value() || OrderOf(m) < OrderOf(*cursor));
   };
 
+  const std::string kSep(1, kSortSeparator);
   std::vector<std::unique_ptr<LedgerSource>> sources;
   // A source over `partition_value` of (table, index), sort attribute `sort_name`; `cursor_bound`
   // is the greatest sort key the cursor's page may continue from.
@@ -127,12 +128,12 @@ Result<LedgerPage> DynamoInventoryStore::ListLedger(const LedgerQuery& query) {
     if (in_scope(*query.branch)) {
       add_source("", "pb", LedgerPartition(*query.barcode, *query.branch), "sk",
                  bound_for_branch(*query.branch,
-                                  cursor ? "#" + cursor->origin + "#" + cursor->id : ""));
+                                  cursor ? kSep + cursor->origin + kSep + cursor->id : ""));
     }
   } else if (query.barcode.has_value()) {
     std::optional<std::string> bound;
     if (cursor.has_value() && cursor->event_at_us <= until) {
-      bound = T16(cursor->event_at_us) + "#" + cursor->branch + "#" + cursor->origin + "#" +
+      bound = T16(cursor->event_at_us) + kSep + cursor->branch + kSep + cursor->origin + kSep +
               cursor->id;
     }
     add_source(kLedgerByProduct, "codigo_barra", *query.barcode, "psk", bound);
@@ -149,7 +150,7 @@ Result<LedgerPage> DynamoInventoryStore::ListLedger(const LedgerQuery& query) {
     }
     for (const std::string& branch : branches) {
       add_source(kLedgerByBranch, "filial", branch, "fsk",
-                 bound_for_branch(branch, cursor ? "#" + cursor->origin + "#" + cursor->id + "#" +
+                 bound_for_branch(branch, cursor ? kSep + cursor->origin + kSep + cursor->id + kSep +
                                                        cursor->barcode
                                                  : ""));
     }
