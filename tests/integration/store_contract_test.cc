@@ -23,6 +23,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/dynamodb_tables.h"
 #include "store/dynamo/dynamo_inventory_store.h"
 #include "store/dynamo/dynamo_items.h"
 #include "store/ledger_codec.h"
@@ -1127,6 +1128,47 @@ TEST_P(StoreContract, AlertsFollowTheStockAndTheReorderPoint) {
 // What the DynamoDB store costs in requests (the goal: one write request per position,
 // batching wherever DynamoDB allows). Prints the figures docs/BENCHMARKS.md records, and fails
 // if batching is lost.
+// Tables are created on first start, under the prefix, in the configured billing mode; a second
+// start over them creates nothing.
+TEST(DynamoTables, CreatedOnFirstStartInTheConfiguredBillingMode) {
+  REQUIRE_BACKEND(Backend::kDynamo);
+  dynamo::DynamoStoreOptions options;
+  options.table_prefix = "provisioned_";
+  options.billing_mode = aws::dynamodb::BillingMode::kProvisioned;  // the seed's 5 / 5
+  Result<std::unique_ptr<DynamoInventoryStore>> opened =
+      dynamo::OpenDynamoInventoryStore(Server().server->ClientConfig(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  aws::dynamodb::DynamoDbClient client(Server().server->ClientConfig());
+  for (const std::string& table : {std::string("provisioned_posicoes"),
+                                   std::string("provisioned_movimentos"),
+                                   std::string("provisioned_ids"),
+                                   std::string("provisioned_estatisticas"),
+                                   std::string("provisioned_transferencias"),
+                                   std::string("provisioned_reservas")}) {
+    aws::AwsResult<boost::json::object> described = aws::dynamodb::DescribeTable(client, table);
+    ASSERT_TRUE(described.ok()) << table << ": " << described.error().ToString();
+    EXPECT_EQ(described->at("TableStatus"), "ACTIVE");
+    EXPECT_EQ(described->at("ProvisionedThroughput").at("WriteCapacityUnits").to_number<int>(), 5);
+    EXPECT_EQ(described->at("ProvisionedThroughput").at("ReadCapacityUnits").to_number<int>(), 5);
+    if (const boost::json::value* indexes = described->if_contains("GlobalSecondaryIndexes")) {
+      for (const boost::json::value& index : indexes->as_array()) {
+        EXPECT_EQ(index.at("ProvisionedThroughput").at("WriteCapacityUnits").to_number<int>(), 5);
+      }
+    }
+  }
+  aws::AwsResult<boost::json::object> posicoes =
+      aws::dynamodb::DescribeTable(client, "provisioned_posicoes");
+  ASSERT_TRUE(posicoes.ok());
+  EXPECT_EQ(posicoes->at("GlobalSecondaryIndexes").as_array().size(), 3u);
+  // A second node starts over the existing tables.
+  Result<std::unique_ptr<DynamoInventoryStore>> again =
+      dynamo::OpenDynamoInventoryStore(Server().server->ClientConfig(), options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  const Position position = Count(Barcode(1), "1001", 1'000, kT0);
+  ASSERT_TRUE((*opened)->Apply(std::vector<Position>{position}, {}).ok());
+  EXPECT_EQ((*again)->Get(Barcode(1), "1001")->quantity_milli, 1'000);
+}
+
 namespace count_requests {
 
 using dynamo::RequestCounts;
