@@ -1169,6 +1169,58 @@ TEST(DynamoTables, CreatedOnFirstStartInTheConfiguredBillingMode) {
   EXPECT_EQ((*again)->Get(Barcode(1), "1001")->quantity_milli, 1'000);
 }
 
+// What one transaction cannot hold is refused whole, before anything is written; the bounds
+// themselves fit even in the worst case (every movement in its own branch).
+TEST(DynamoLimits, RequestsBeyondOneTransactionAreRefusedWhole) {
+  REQUIRE_BACKEND(Backend::kDynamo);
+  TestPolicy policy;
+  policy.allow_negative = true;
+  Instance instance(Backend::kDynamo, &policy);
+  InventoryStore& store = instance.store();
+  std::vector<Movement> movements;
+  for (std::size_t i = 0; i <= dynamo::kMovementsPerWriteMax; ++i) {
+    movements.push_back(ApiMovement("m" + std::to_string(i), MovementKind::kReceipt,
+                                    "b" + std::to_string(i), Barcode(static_cast<int>(i)), 1'000,
+                                    kT0));
+  }
+  EXPECT_EQ(store.RecordMovements(movements).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.GetStock(Barcode(0), "b0").status().code(), StatusCode::kNotFound);
+  movements.pop_back();
+  Result<std::vector<MovementOutcome>> recorded = store.RecordMovements(movements);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(recorded->size(), dynamo::kMovementsPerWriteMax);
+  EXPECT_EQ(store.Summary("b23")->skus, 1u);
+
+  domain::Transfer transfer;
+  transfer.id = "t1";
+  transfer.source = "b0";
+  transfer.destination = "b1";
+  for (std::size_t i = 0; i <= dynamo::kTransferLinesMax; ++i) {
+    transfer.lines.push_back({Barcode(static_cast<int>(i)), 1'000, 0});
+  }
+  EXPECT_EQ(store.CreateTransfer(transfer).status().code(), StatusCode::kInvalidArgument);
+  transfer.lines.pop_back();
+  ASSERT_TRUE(store.CreateTransfer(transfer).ok());
+  Result<domain::Transfer> shipped = store.ShipTransfer("t1", kT0 + kSecond);  // 99 actions
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  Result<domain::Transfer> cancelled = store.CancelTransfer("t1", kT0 + 2 * kSecond);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+
+  domain::Reservation reservation;
+  reservation.id = "r1";
+  reservation.branch = "b0";
+  reservation.expires_at_us = kT0 + 3600 * kSecond;
+  for (std::size_t i = 0; i <= dynamo::kReservationLinesMax; ++i) {
+    reservation.lines.push_back({Barcode(static_cast<int>(i)), 1'000});
+  }
+  EXPECT_EQ(store.CreateReservation(reservation, kT0).status().code(),
+            StatusCode::kInvalidArgument);
+  reservation.lines.pop_back();
+  ASSERT_TRUE(store.CreateReservation(reservation, kT0).ok());
+  Result<domain::Reservation> confirmed = store.ConfirmReservation("r1", kT0 + kSecond);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status().ToString();
+}
+
 namespace count_requests {
 
 using dynamo::RequestCounts;

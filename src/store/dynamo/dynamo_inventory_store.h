@@ -26,7 +26,9 @@
 
 namespace estoque::store::dynamo {
 
-inline constexpr std::size_t kMovementsPerWriteMax = 32;  // 3 actions each + statistics
+// Movements of one RecordMovements: up to 4 actions each (state, ledger, id, its branch's
+// statistics) in one transaction of 100.
+inline constexpr std::size_t kMovementsPerWriteMax = 24;
 inline constexpr std::size_t kSaleLinesMax = 32;  // in one transaction: 3 per line + record + stats
 inline constexpr std::size_t kTransferLinesMax = 32;
 inline constexpr std::size_t kReservationLinesMax = 48;  // confirming: 2 per line + record + statistics
