@@ -20,6 +20,7 @@
 
 #include "store/format_upgrade.h"
 #include "store/rocksdb_log.h"
+#include "store/tsan_rocksdb_write.h"
 
 namespace estoque::store {
 namespace {
@@ -315,7 +316,12 @@ Status RocksEngine::Write(const rocksdb::WriteOptions& options, rocksdb::WriteBa
     return Status::Unavailable(std::string(context) + ": storage refuses writes (" +
                                std::string(StorageConditionName(condition)) + ")");
   }
-  return FromRocks(db_->Write(options, batch), context);
+  rocksdb::Status written;
+  {
+    TsanIgnoreRocksDbAccesses inside_rocksdb;
+    written = db_->Write(options, batch);
+  }
+  return FromRocks(written, context);
 }
 
 std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {

@@ -33,7 +33,11 @@ namespace json = boost::json;
 using e2e::HttpClient;
 using e2e::HttpResult;
 
+// The burst lasts kBurstDuration, and longer (up to kBurstMaxDuration) until at least a fifth of
+// the requests were refused: on a slow build or a busy machine the writers need longer to offer
+// "far more than the bound", and the assertions below are about that, not about the clock.
 constexpr std::chrono::seconds kBurstDuration{3};
+constexpr std::chrono::seconds kBurstMaxDuration{30};
 constexpr std::chrono::milliseconds kReadInterval{5};  // per reader
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define ESTOQUE_FAULT_SANITIZED 1
@@ -42,7 +46,13 @@ constexpr std::chrono::milliseconds kReadInterval{5};  // per reader
 #define ESTOQUE_FAULT_SANITIZED 1
 #endif
 #endif
-#ifdef ESTOQUE_FAULT_SANITIZED
+#if defined(__SANITIZE_THREAD__)
+// Under ThreadSanitizer (5-15x slower, every access checked) this test is about races and the
+// acknowledged-write accounting; the latency bound only says reads were not starved for the
+// whole burst. The Release and ASan builds hold it to the real bounds.
+constexpr double kReadP99MsMax = 5000;
+constexpr bool kCheckRss = false;
+#elif defined(ESTOQUE_FAULT_SANITIZED)
 // An instrumented server is several times slower, and ASan's quarantine holds freed memory: the
 // figures are printed, the latency bound is looser and RSS is not bounded.
 constexpr double kReadP99MsMax = 1000;
@@ -118,10 +128,17 @@ int64_t BurstAt(int writer, int request, std::size_t item) {
 
 std::string CountKey(const std::string& barcode, int64_t at_us) { return barcode + "|" + std::to_string(at_us); }
 
-void RunWriter(int writer, uint16_t port, const BurstSettings& settings, std::chrono::steady_clock::time_point end,
-               WriterLog& log) {
+// Answers so far, over all writers (the burst's end condition).
+struct BurstTally {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};
+  bool Overloaded() const { return refused.load() * 5 >= accepted.load() + refused.load() && refused.load() > 0; }
+};
+
+void RunWriter(int writer, uint16_t port, const BurstSettings& settings, const std::atomic<bool>& stop,
+               BurstTally& tally, WriterLog& log) {
   HttpClient client(port);
-  for (int request = 0; std::chrono::steady_clock::now() < end; ++request) {
+  for (int request = 0; !stop.load(); ++request) {
     const bool sale = request % 2 == 1;
     std::string target;
     std::string body;
@@ -148,6 +165,7 @@ void RunWriter(int writer, uint16_t port, const BurstSettings& settings, std::ch
     }
     HttpResult r = client.Post(target, body);
     if (r.status == 202) {
+      ++tally.accepted;
       if (sale) {
         log.accepted_sales.push_back(sale_id);
       } else {
@@ -159,6 +177,7 @@ void RunWriter(int writer, uint16_t port, const BurstSettings& settings, std::ch
       log.errors.push_back(target + " -> " + std::to_string(r.status) + " " + r.body);
       continue;
     }
+    ++tally.refused;
     if (sale) {
       log.refused_sales.push_back(sale_id);
     } else {
@@ -241,18 +260,23 @@ class OverloadTest : public ::testing::Test {
     std::atomic<bool> stop_readers{false};
     int64_t rss_max_kib = rss_baseline_kib;
     const auto burst_start = std::chrono::steady_clock::now();
-    const auto end = burst_start + kBurstDuration;
+    std::atomic<bool> stop_writers{false};
+    BurstTally tally;
     std::vector<std::thread> threads;
     for (int r = 0; r < readers_count; ++r) {
       threads.emplace_back([&, r] { RunReader(server.port(), read_targets[r], stop_readers, readers[r]); });
     }
     for (int w = 0; w < settings.writers; ++w) {
-      threads.emplace_back([&, w] { RunWriter(w, server.port(), settings, end, writers[w]); });
+      threads.emplace_back(
+          [&, w] { RunWriter(w, server.port(), settings, stop_writers, tally, writers[w]); });
     }
-    while (std::chrono::steady_clock::now() < end) {
+    for (;;) {
+      const auto elapsed = std::chrono::steady_clock::now() - burst_start;
+      if (elapsed >= kBurstMaxDuration || (elapsed >= kBurstDuration && tally.Overloaded())) break;
       rss_max_kib = std::max(rss_max_kib, RssKib(server.pid()));
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    stop_writers = true;
     for (int i = readers_count; i < static_cast<int>(threads.size()); ++i) threads[i].join();
     stop_readers = true;
     for (int r = 0; r < readers_count; ++r) threads[r].join();
