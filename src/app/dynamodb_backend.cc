@@ -65,4 +65,18 @@ Result<std::unique_ptr<DynamoBackend>> OpenDynamoBackend(const ServeConfig& conf
   return backend;
 }
 
+Result<std::unique_ptr<store::dynamo::DynamoInventoryStore>> OpenDynamoInventory(
+    const DynamoBackend& backend, const ServeConfig& config, store::InventoryPolicy* policy) {
+  const aws::dynamodb::TableSetup tables = TableSetupOf(config);
+  store::dynamo::DynamoStoreOptions options;
+  options.table_prefix = tables.prefix;
+  options.billing_mode = tables.billing_mode;
+  options.throughput = tables.throughput;
+  auto store = store::dynamo::OpenDynamoInventoryStore(backend.client_config, options, policy);
+  if (!store.ok()) {
+    return Status(store.status().code(), "inventory tables: " + store.status().message());
+  }
+  return store;
+}
+
 }  // namespace estoque::app

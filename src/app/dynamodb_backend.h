@@ -1,7 +1,7 @@
 // `estoque serve --store dynamodb`: the DynamoDB client the options and the AWS chains describe,
 // and the parts of the server that live in DynamoDB tables (catalog, API keys, audit log), each
-// creating its tables on first start in the configured billing mode (docs/DYNAMODB.md). The
-// inventory store on DynamoDB is not part of this build yet (serve.cc refuses to start).
+// creating its tables on first start in the configured billing mode (docs/DYNAMODB.md); then the
+// inventory store, which needs the catalog (through the inventory policy) first.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,8 @@
 #include "aws/dynamodb_tables.h"
 #include "catalog/dynamo_catalog.h"
 #include "common/result.h"
+#include "store/dynamo/dynamo_inventory_store.h"
+#include "store/inventory_store.h"
 
 namespace estoque::app {
 
@@ -42,5 +44,10 @@ struct DynamoBackend {
 // creating their tables if missing. The first error, saying which part failed.
 Result<std::unique_ptr<DynamoBackend>> OpenDynamoBackend(const ServeConfig& config,
                                                          const aws::ConfigSources& sources);
+
+// The inventory store on the backend's client configuration and the tables of --dynamodb-*,
+// created when missing. `policy` (the catalog's) must outlive the store.
+Result<std::unique_ptr<store::dynamo::DynamoInventoryStore>> OpenDynamoInventory(
+    const DynamoBackend& backend, const ServeConfig& config, store::InventoryPolicy* policy);
 
 }  // namespace estoque::app

@@ -32,6 +32,9 @@ struct QueueBackend {
 // the AWS chains, checks both queues exist, and refuses (InvalidArgument) a data directory whose
 // embedded queue still holds accepted, unapplied messages, which an SQS node would never apply.
 // Errors as the backend's Open, naming what failed. `engine` must outlive the backend.
-Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* engine);
+// `store_consumes_messages`: the store's PositionStore::ConsumesQueueMessages(); when false (the
+// DynamoDB store), the embedded queue deletes a message's row when it is acknowledged.
+Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* engine,
+                                      bool store_consumes_messages);
 
 }  // namespace estoque::app

@@ -124,7 +124,7 @@ int RunServe(const ServeConfig& config) {
   auto engine = store::RocksEngine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status(), "opening the data directory");
   // --store: the catalog, keys and audit log on the engine, or in DynamoDB tables (created on
-  // first start). The queue stays on the engine either way.
+  // first start). The embedded queue, when chosen, stays on the engine either way.
   std::unique_ptr<DynamoBackend> dynamo;
   std::unique_ptr<catalog::RocksCatalog> rocks_catalog;
   catalog::Catalog* catalog = nullptr;
@@ -142,19 +142,19 @@ int RunServe(const ServeConfig& config) {
     catalog = rocks_catalog.get();
   }
   CatalogInventoryPolicy policy(catalog);
+  // The inventory: positions, ledger, transfers and reservations in the data directory or, with
+  // --store dynamodb, in the DynamoDB tables every node shares (never in one node's directory).
+  std::unique_ptr<store::InventoryStore> inventory;
   if (dynamo != nullptr) {
-    // The DynamoDB inventory store (branch dstore) plugs in here: opened with
-    // dynamo->client_config, TableSetupOf(config) (prefix, billing mode, capacity) and &policy,
-    // it replaces the RocksInventoryStore below. Until it exists, no
-    // fallback: positions and ledger must never land in the local data directory of one node.
-    return Fail(Status::Unavailable(
-                    "the DynamoDB inventory store is not available yet in this build (the catalog, "
-                    "key and audit tables are ready); use --store rocksdb"),
-                "--store dynamodb");
+    auto opened = OpenDynamoInventory(*dynamo, config, &policy);
+    if (!opened.ok()) return Fail(opened.status(), "--store dynamodb");
+    inventory = std::move(*opened);
+  } else {
+    inventory = std::make_unique<store::RocksInventoryStore>(engine->get(), &policy);
   }
-  store::RocksInventoryStore store(engine->get(), &policy);
+  store::InventoryStore& store = *inventory;
 
-  auto backend = OpenQueueBackend(config, engine->get());
+  auto backend = OpenQueueBackend(config, engine->get(), store.ConsumesQueueMessages());
   if (!backend.ok()) return Fail(backend.status(), "queue");
   queue::MessageQueue* message_queue = backend->queue.get();
   queue::DeadLetterQueue* dead_letters = backend->dead_letters.get();

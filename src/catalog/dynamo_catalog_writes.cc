@@ -104,8 +104,9 @@ Result<Product> DynamoCatalog::PutProduct(Product product) {
 
 Result<Catalog::PutProductsOutcome> DynamoCatalog::PutProducts(std::vector<Product> products) {
   if (products.size() > dynamo::kTransactWriteActionsMax) {
-    return Status::InvalidArgument("at most " + std::to_string(dynamo::kTransactWriteActionsMax) +
-                                   " products per batch on the DynamoDB store (one transaction)");
+    return Status::InvalidArgument("produtos: at most " +
+                                   std::to_string(dynamo::kTransactWriteActionsMax) +
+                                   " per batch on the DynamoDB store (one transaction)");
   }
   std::unordered_set<std::string_view> barcodes;
   for (std::size_t i = 0; i < products.size(); ++i) {

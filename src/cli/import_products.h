@@ -14,8 +14,9 @@ struct ImportProductsOptions {
   std::string file;                              // JSON or CSV (cli/product_file.h)
   std::string server = "http://127.0.0.1:8080";  // base URL (load::ParseBaseUrl)
   // Products per request: 1..limits::kCatalogBatchItemsMax. A batch is also cut short so that
-  // its body stays under limits::kRequestBodyBytesMax.
-  std::size_t batch_items = 500;
+  // its body stays under limits::kRequestBodyBytesMax. 100: the most a server on the DynamoDB
+  // store takes in one batch (one transaction), so the default works with both stores.
+  std::size_t batch_items = 100;
   // Requests answered 503 (queue full, shutting down) are sent again after their Retry-After, at
   // most this many times each; then the import fails.
   int unavailable_retries_max = 5;

@@ -110,8 +110,8 @@ Result<ApplyOutcome> DynamoInventoryStore::Apply(std::span<const domain::Positio
 Result<std::vector<MovementOutcome>> DynamoInventoryStore::RecordMovements(
     std::vector<domain::Movement> movements) {
   if (movements.size() > kMovementsPerWriteMax) {
-    return Status::InvalidArgument("at most " + std::to_string(kMovementsPerWriteMax) +
-                                   " movements per request with the DynamoDB store");
+    return Status::InvalidArgument("movimentos: at most " + std::to_string(kMovementsPerWriteMax) +
+                                   " per request with the DynamoDB store");
   }
   std::vector<MovementOutcome> outcomes;
   Status done = RunWithRetries(context_.options.write_attempts_max, [&]() -> Result<CommitOutcome> {

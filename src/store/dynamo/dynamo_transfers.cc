@@ -129,7 +129,8 @@ Result<domain::Reservation> DynamoInventoryStore::GetReservation(std::string_vie
 Result<std::pair<domain::Transfer, bool>> DynamoInventoryStore::CreateTransfer(
     domain::Transfer transfer) {
   if (transfer.lines.size() > kTransferLinesMax) {
-    return Status::InvalidArgument("a transfer has at most " + std::to_string(kTransferLinesMax) +
+    return Status::InvalidArgument("itens: a transfer has at most " +
+                                   std::to_string(kTransferLinesMax) +
                                    " lines with the DynamoDB store");
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -405,7 +406,7 @@ Result<std::size_t> DynamoInventoryStore::ExpireReservations(int64_t now_us) {
 Result<std::pair<domain::Reservation, bool>> DynamoInventoryStore::CreateReservation(
     domain::Reservation reservation, int64_t now_us) {
   if (reservation.lines.size() > kReservationLinesMax) {
-    return Status::InvalidArgument("a reservation has at most " +
+    return Status::InvalidArgument("itens: a reservation has at most " +
                                    std::to_string(kReservationLinesMax) +
                                    " lines with the DynamoDB store");
   }
