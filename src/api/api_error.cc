@@ -19,6 +19,21 @@ ApiError MakeApiError(http::status http_status, std::string code, std::string me
   return error;
 }
 
+namespace {
+
+// "codigo_barra: must be ..." -> "codigo_barra": a message that starts with a lower_snake name
+// and ": " names the field it is about (the store's and the catalog's InvalidArgument messages).
+std::optional<std::string_view> FieldOfMessage(std::string_view message) {
+  const std::size_t colon = message.find(": ");
+  if (colon == 0 || colon == std::string_view::npos) return std::nullopt;
+  for (char c : message.substr(0, colon)) {
+    if (!((c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9'))) return std::nullopt;
+  }
+  return message.substr(0, colon);
+}
+
+}  // namespace
+
 ApiError InvalidParameter(std::string field, std::string reason) {
   ApiError error = MakeApiError(http::status::bad_request, "invalid_parameter",
                                 "invalid parameter '" + field + "': " + reason);
@@ -31,8 +46,14 @@ ApiError ApiErrorFromStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kNotFound:
       return MakeApiError(http::status::not_found, "not_found", status.message());
-    case StatusCode::kInvalidArgument:
-      return MakeApiError(http::status::bad_request, "invalid_argument", status.message());
+    case StatusCode::kInvalidArgument: {
+      ApiError error = MakeApiError(http::status::bad_request, "invalid_argument", status.message());
+      if (auto field = FieldOfMessage(status.message())) {
+        error.details.push_back(ErrorDetail{std::nullopt, std::string(*field),
+                                            status.message().substr(field->size() + 2)});
+      }
+      return error;
+    }
     case StatusCode::kConflict:
       return MakeApiError(http::status::conflict, "conflict", status.message());
     case StatusCode::kResourceExhausted: {

@@ -74,7 +74,9 @@ ApiError MakeApiError(boost::beast::http::status http_status, std::string code,
 ApiError InvalidParameter(std::string field, std::string reason);
 
 // Maps a Status from the store or the queue to the ApiError clients see:
-//   NotFound -> 404 not_found; InvalidArgument -> 400 invalid_argument; Conflict -> 409 conflict;
+//   NotFound -> 404 not_found; InvalidArgument -> 400 invalid_argument (a message of the form
+//   "<field>: <reason>", field a lower_snake wire name, also gives the detail {field, reason});
+//   Conflict -> 409 conflict;
 //   ResourceExhausted -> 503 queue_full + Retry-After: 1; Unavailable -> 503 unavailable +
 //   Retry-After: 1; Corruption, Internal -> 500 internal with a generic message (the real one is
 //   logged, never sent). REQUIRES: !status.ok()

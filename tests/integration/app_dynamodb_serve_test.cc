@@ -1,8 +1,7 @@
-// `estoque serve --store dynamodb` against DynamoDB Local: the options (command line, environment,
-// config file) reach the tables it creates on first start (names, billing mode, capacity), bad
-// values stop it with an error naming the option, and, until the DynamoDB inventory store is part
-// of the build, it refuses to start saying so (never falling back to the local data directory).
-// Each run gets a clean environment (env -i) so the machine's AWS settings never leak in.
+// `estoque serve --store dynamodb` with bad options or missing AWS settings: it stops at start with
+// an error naming the option (DynamoDB Local is the endpoint where one is needed). Each run gets a
+// clean environment (env -i) so the machine's AWS settings never leak in. A server that starts on
+// DynamoDB is tested end to end in tests/e2e/e2e_dynamodb_test.cc.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -53,50 +52,6 @@ class DynamoDbServe : public test_support::SharedDynamoDbTest {
 
   test_support::TempDir dir_;
 };
-
-TEST_F(DynamoDbServe, CreatesTheTablesInTheConfiguredModeThenSaysTheStoreIsNotAvailableYet) {
-  const ServeRun run = Serve("--store dynamodb --dynamodb-endpoint " + Endpoint() +
-                            " --aws-region us-east-1 --dynamodb-table-prefix " + prefix_ +
-                            " --dynamodb-billing-mode provisioned --dynamodb-rcu 6 --dynamodb-wcu 4",
-                        Credentials());
-  EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find("--store dynamodb: unavailable: the DynamoDB inventory store is not "
-                            "available yet"),
-            std::string::npos)
-      << run.output;
-  EXPECT_EQ(run.output.find("listening"), std::string::npos) << run.output;
-  for (const char* table : {"produtos", "filiais", "chaves", "auditoria"}) {
-    auto description = aws::dynamodb::DescribeTable(*client_, prefix_ + table);
-    ASSERT_TRUE(description.ok()) << table << ": " << description.error().ToString();
-    EXPECT_EQ(description->at("ProvisionedThroughput").at("ReadCapacityUnits"), 6) << table;
-    EXPECT_EQ(description->at("ProvisionedThroughput").at("WriteCapacityUnits"), 4) << table;
-  }
-  // A second start finds the tables and stops at the same place.
-  EXPECT_EQ(Serve("--store dynamodb --dynamodb-table-prefix " + prefix_,
-                  Credentials() + " AWS_REGION=us-east-1 AWS_ENDPOINT_URL_DYNAMODB=" + Endpoint())
-                .exit_code,
-            1);
-}
-
-TEST_F(DynamoDbServe, EnvironmentAndConfigFileReachTheOptions) {
-  // The environment's ESTOQUE_* variables, with the endpoint and region from AWS's variables.
-  const ServeRun from_env = Serve("", Credentials() + " ESTOQUE_STORE=dynamodb ESTOQUE_DYNAMODB_TABLE_PREFIX=" +
-                                     prefix_ + "env_ AWS_ENDPOINT_URL=" + Endpoint() +
-                                     " AWS_DEFAULT_REGION=us-east-1");
-  EXPECT_EQ(from_env.exit_code, 1) << from_env.output;
-  EXPECT_NE(from_env.output.find("not available yet"), std::string::npos) << from_env.output;
-  auto on_demand = aws::dynamodb::DescribeTable(*client_, prefix_ + "env_chaves");
-  ASSERT_TRUE(on_demand.ok()) << on_demand.error().ToString();
-  EXPECT_EQ(on_demand->at("BillingModeSummary").at("BillingMode"), "PAY_PER_REQUEST");
-
-  const std::string file = dir_.path() + "/estoque.toml";
-  std::ofstream(file) << "store = \"dynamodb\"\ndynamodb-table-prefix = \"" << prefix_
-                      << "file_\"\ndynamodb-endpoint = \"" << Endpoint()
-                      << "\"\naws-region = \"us-east-1\"\n";
-  const ServeRun from_file = Serve("--config " + file, Credentials());
-  EXPECT_EQ(from_file.exit_code, 1) << from_file.output;
-  EXPECT_TRUE(aws::dynamodb::DescribeTable(*client_, prefix_ + "file_produtos").ok());
-}
 
 TEST_F(DynamoDbServe, BadOptionsStopItNamingTheOption) {
   const ServeRun mode = Serve("--store dynamodb", "ESTOQUE_DYNAMODB_BILLING_MODE=PAY_PER_REQUEST");

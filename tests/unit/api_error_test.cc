@@ -76,6 +76,21 @@ TEST(ApiError, ResponseCarriesStatusHeadersAndBody) {
   EXPECT_EQ(response[http::field::content_length], std::to_string(response.body().size()));
 }
 
+TEST(ApiError, AnInvalidArgumentAboutAFieldNamesIt) {
+  const ApiError named = ApiErrorFromStatus(
+      Status::InvalidArgument("itens: a transfer has at most 32 lines with the DynamoDB store"));
+  EXPECT_EQ(named.http_status, http::status::bad_request);
+  ASSERT_EQ(named.details.size(), 1u);
+  EXPECT_EQ(named.details[0].field, "itens");
+  EXPECT_EQ(named.details[0].reason, "a transfer has at most 32 lines with the DynamoDB store");
+  EXPECT_FALSE(named.details[0].index.has_value());
+  // Only a lower_snake name before ": " is a field.
+  EXPECT_TRUE(ApiErrorFromStatus(Status::InvalidArgument("product 3: bad")).details.empty());
+  EXPECT_TRUE(ApiErrorFromStatus(Status::InvalidArgument("Bad: x")).details.empty());
+  EXPECT_TRUE(ApiErrorFromStatus(Status::InvalidArgument(": x")).details.empty());
+  EXPECT_TRUE(ApiErrorFromStatus(Status::InvalidArgument("no field")).details.empty());
+}
+
 TEST(ApiError, InvalidParameterNamesTheField) {
   const ApiError error = InvalidParameter("limit", "must be an integer from 1 to 1000");
   EXPECT_EQ(error.http_status, http::status::bad_request);
