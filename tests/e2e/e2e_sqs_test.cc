@@ -24,7 +24,7 @@
 #include "e2e/support/inventory_support.h"
 #include "queue/embedded_queue.h"
 #include "store/rocksdb_engine.h"
-#include "support/fauxqs.h"
+#include "support/shared_fauxqs.h"
 
 namespace estoque::e2e {
 namespace {
@@ -39,30 +39,7 @@ using inventory::Str;
 using test_support::Fauxqs;
 using namespace std::chrono_literals;
 
-struct SharedServer {
-  std::unique_ptr<Fauxqs> server;
-  std::string skip_reason;
-  std::string start_error;
-};
-
-SharedServer& Shared() {
-  static SharedServer* shared = [] {
-    auto* state = new SharedServer;
-    std::optional<test_support::FauxqsInstall> install =
-        test_support::FindFauxqs(&state->skip_reason);
-    if (!install) return state;
-    state->server = std::make_unique<Fauxqs>(*install);
-    if (!state->server->Start()) state->start_error = state->server->last_error();
-    return state;
-  }();
-  return *shared;
-}
-
-class StopServerAtExit : public ::testing::Environment {
- public:
-  void TearDown() override { Shared().server.reset(); }
-};
-const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
+test_support::SharedFauxqs& Shared() { return test_support::SharedFauxqs::Get(); }
 
 constexpr char kProduct[] = "7891000100103";
 constexpr char kBranch[] = "1001";
@@ -72,15 +49,8 @@ std::string Barcode(int i) { return std::to_string(78900000000LL + i); }
 class SqsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SharedServer& shared = Shared();
-    if (!shared.skip_reason.empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "CI must run this test, but: " << shared.skip_reason;
-      }
-      GTEST_SKIP() << "fauxqs is not installed: " << shared.skip_reason;
-    }
-    ASSERT_TRUE(shared.start_error.empty()) << shared.start_error;
+    if (!test_support::SharedFauxqs::Require()) return;
+    auto& shared = Shared();
     sqs_ = std::make_unique<sqs::SqsClient>(shared.server->ClientConfig());
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     aws::AwsResult<std::string> dlq = sqs_->CreateQueue({name + "-dlq", {}});

@@ -14,7 +14,7 @@
 
 #include "aws/dynamodb_client.h"
 #include "aws/dynamodb_tables.h"
-#include "support/dynamodb_local.h"
+#include "support/shared_dynamodb_local.h"
 
 namespace estoque::aws::dynamodb {
 namespace {
@@ -23,38 +23,7 @@ using test_support::DynamoDbLocal;
 
 namespace json = boost::json;
 
-// The server shared by every test of this binary, started by the first test that needs it.
-struct SharedServer {
-  std::unique_ptr<DynamoDbLocal> server;
-  std::string skip_reason;  // set when not installed
-  std::string start_error;  // set when installed but it did not start
-};
-
-SharedServer& Shared() {
-  static SharedServer* shared = [] {
-    auto* state = new SharedServer;
-    std::optional<test_support::DynamoDbLocalInstall> install =
-        test_support::FindDynamoDbLocal(&state->skip_reason);
-    if (!install) return state;
-    state->server = std::make_unique<DynamoDbLocal>(*install);
-    if (!state->server->Start()) {
-      state->start_error = state->server->last_error();
-      return state;
-    }
-    std::cout << "DynamoDB Local answered " << state->server->startup_time().count()
-              << " ms after its start, on " << state->server->endpoint_url() << std::endl;
-    return state;
-  }();
-  return *shared;
-}
-
-// Stops the server (and removes its directory) after the last test, so no JVM outlives the
-// binary.
-class StopServerAtExit : public ::testing::Environment {
- public:
-  void TearDown() override { Shared().server.reset(); }
-};
-const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
+test_support::SharedDynamoDbLocal& Shared() { return test_support::SharedDynamoDbLocal::Get(); }
 
 json::value S(std::string_view text) { return json::object{{"S", text}}; }
 json::value N(std::string_view number) { return json::object{{"N", number}}; }
@@ -62,15 +31,8 @@ json::value N(std::string_view number) { return json::object{{"N", number}}; }
 class DynamoDb : public ::testing::Test {
  protected:
   void SetUp() override {
-    SharedServer& shared = Shared();
-    if (!shared.skip_reason.empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "CI must run this test, but: " << shared.skip_reason;
-      }
-      GTEST_SKIP() << "DynamoDB Local is not installed: " << shared.skip_reason;
-    }
-    ASSERT_TRUE(shared.start_error.empty()) << shared.start_error;
+    if (!test_support::SharedDynamoDbLocal::Require()) return;
+    auto& shared = Shared();
     client_ = std::make_unique<DynamoDbClient>(shared.server->ClientConfig());
     table_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }

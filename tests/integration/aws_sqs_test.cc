@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/sqs_client.h"
-#include "support/fauxqs.h"
+#include "support/shared_fauxqs.h"
 
 namespace estoque::aws::sqs {
 namespace {
@@ -27,36 +27,7 @@ namespace {
 using test_support::Fauxqs;
 using namespace std::chrono_literals;
 
-struct SharedServer {
-  std::unique_ptr<Fauxqs> server;
-  std::string skip_reason;  // set when not installed
-  std::string start_error;  // set when installed but it did not start
-};
-
-SharedServer& Shared() {
-  static SharedServer* shared = [] {
-    auto* state = new SharedServer;
-    std::optional<test_support::FauxqsInstall> install =
-        test_support::FindFauxqs(&state->skip_reason);
-    if (!install) return state;
-    state->server = std::make_unique<Fauxqs>(*install);
-    if (!state->server->Start()) {
-      state->start_error = state->server->last_error();
-      return state;
-    }
-    std::cout << "fauxqs answered " << state->server->startup_time().count()
-              << " ms after its start, on " << state->server->endpoint_url() << std::endl;
-    return state;
-  }();
-  return *shared;
-}
-
-// Stops the server after the last test, so no node process outlives the binary.
-class StopServerAtExit : public ::testing::Environment {
- public:
-  void TearDown() override { Shared().server.reset(); }
-};
-const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
+test_support::SharedFauxqs& Shared() { return test_support::SharedFauxqs::Get(); }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -65,15 +36,8 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 class Sqs : public ::testing::Test {
  protected:
   void SetUp() override {
-    SharedServer& shared = Shared();
-    if (!shared.skip_reason.empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "CI must run this test, but: " << shared.skip_reason;
-      }
-      GTEST_SKIP() << "fauxqs is not installed: " << shared.skip_reason;
-    }
-    ASSERT_TRUE(shared.start_error.empty()) << shared.start_error;
+    if (!test_support::SharedFauxqs::Require()) return;
+    auto& shared = Shared();
     client_ = std::make_unique<SqsClient>(shared.server->ClientConfig());
     name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }

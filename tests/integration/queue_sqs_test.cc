@@ -29,7 +29,7 @@
 #include "queue/worker.h"
 #include "store/rocks_inventory_store.h"
 #include "store/rocksdb_engine.h"
-#include "support/fauxqs.h"
+#include "support/shared_fauxqs.h"
 #include "support/temp_dir.h"
 
 namespace estoque::queue {
@@ -39,30 +39,7 @@ namespace sqs = aws::sqs;
 using test_support::Fauxqs;
 using namespace std::chrono_literals;
 
-struct SharedServer {
-  std::unique_ptr<Fauxqs> server;
-  std::string skip_reason;
-  std::string start_error;
-};
-
-SharedServer& Shared() {
-  static SharedServer* shared = [] {
-    auto* state = new SharedServer;
-    std::optional<test_support::FauxqsInstall> install =
-        test_support::FindFauxqs(&state->skip_reason);
-    if (!install) return state;
-    state->server = std::make_unique<Fauxqs>(*install);
-    if (!state->server->Start()) state->start_error = state->server->last_error();
-    return state;
-  }();
-  return *shared;
-}
-
-class StopServerAtExit : public ::testing::Environment {
- public:
-  void TearDown() override { Shared().server.reset(); }
-};
-const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
+test_support::SharedFauxqs& Shared() { return test_support::SharedFauxqs::Get(); }
 
 domain::Position Item(const std::string& barcode, int64_t quantity_milli, int64_t at_us,
                       std::string name = "Caf\xC3\xA9") {
@@ -79,15 +56,8 @@ Message Positions(std::vector<domain::Position> items) {
 class SqsQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SharedServer& shared = Shared();
-    if (!shared.skip_reason.empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "CI must run this test, but: " << shared.skip_reason;
-      }
-      GTEST_SKIP() << "fauxqs is not installed: " << shared.skip_reason;
-    }
-    ASSERT_TRUE(shared.start_error.empty()) << shared.start_error;
+    if (!test_support::SharedFauxqs::Require()) return;
+    auto& shared = Shared();
     client_ = std::make_unique<sqs::SqsClient>(shared.server->ClientConfig());
     name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }

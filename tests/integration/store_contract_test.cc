@@ -29,7 +29,7 @@
 #include "store/ledger_codec.h"
 #include "store/rocks_inventory_store.h"
 #include "store/rocksdb_engine.h"
-#include "support/dynamodb_local.h"
+#include "support/shared_dynamodb_local.h"
 #include "support/temp_dir.h"
 
 namespace estoque::store {
@@ -57,41 +57,7 @@ std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
 }
 
 // DynamoDB Local, shared by every test of this binary, started by the first test that needs it.
-struct SharedServer {
-  std::unique_ptr<DynamoDbLocal> server;
-  std::string skip_reason;
-  std::string start_error;
-};
-
-SharedServer* started_server = nullptr;  // set once Server() ran
-
-SharedServer& Server() {
-  static SharedServer* shared = [] {
-    auto* state = new SharedServer;
-    std::optional<test_support::DynamoDbLocalInstall> install =
-        test_support::FindDynamoDbLocal(&state->skip_reason);
-    if (!install) return state;
-    state->server = std::make_unique<DynamoDbLocal>(*install);
-    if (!state->server->Start()) {
-      state->start_error = state->server->last_error();
-      return state;
-    }
-    std::cout << "DynamoDB Local answered " << state->server->startup_time().count()
-              << " ms after its start, on " << state->server->endpoint_url() << std::endl;
-    return state;
-  }();
-  started_server = shared;
-  return *shared;
-}
-
-// Stops the server (if a test started it) after the last test, so no JVM outlives the binary.
-class StopServerAtExit : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (started_server != nullptr) started_server->server.reset();
-  }
-};
-const auto* const kStopServer = ::testing::AddGlobalTestEnvironment(new StopServerAtExit);
+test_support::SharedDynamoDbLocal& Server() { return test_support::SharedDynamoDbLocal::Get(); }
 
 // A policy the tests can steer.
 class TestPolicy final : public InventoryPolicy {
@@ -165,19 +131,11 @@ class Instance {
 };
 
 // Skips (or, under CI, fails) a DynamoDB test when DynamoDB Local is not installed.
-#define REQUIRE_BACKEND(backend)                                                           \
-  do {                                                                                     \
-    if ((backend) == Backend::kDynamo) {                                                   \
-      SharedServer& shared = Server();                                                     \
-      if (!shared.skip_reason.empty()) {                                                   \
-        const char* ci = std::getenv("CI");                                                \
-        if (ci != nullptr && std::string(ci) == "true") {                                  \
-          FAIL() << "CI must run this test, but: " << shared.skip_reason;                  \
-        }                                                                                  \
-        GTEST_SKIP() << "DynamoDB Local is not installed: " << shared.skip_reason;         \
-      }                                                                                    \
-      ASSERT_TRUE(shared.start_error.empty()) << shared.start_error;                       \
-    }                                                                                      \
+#define REQUIRE_BACKEND(backend)                                                        \
+  do {                                                                                  \
+    if ((backend) == Backend::kDynamo && !test_support::SharedDynamoDbLocal::Require()) { \
+      return;                                                                           \
+    }                                                                                   \
   } while (false)
 
 // ---------------------------------------------------------------------------------------------
