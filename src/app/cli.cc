@@ -176,7 +176,8 @@ int RunCli(int argc, char** argv) {
   AddServeOption(serve, &option_names, "tls-key", &serve_config.tls_key,
                  "PEM private key of --tls-cert (not encrypted)");
   AddServeOption(serve, &option_names, "queue", &serve_config.queue,
-                 "embedded (in the data directory) | sqs (an SQS queue, one node per queue)");
+                 "embedded (in the data directory) | sqs (an SQS queue; shared by several nodes only "
+                 "with --store dynamodb)");
   AddServeOption(serve, &option_names, "sqs-queue-url", &serve_config.sqs_queue_url,
                  "With --queue sqs: the queue's URL (region, endpoint and credentials from AWS_*)");
   AddServeOption(serve, &option_names, "sqs-dlq-url", &serve_config.sqs_dlq_url,

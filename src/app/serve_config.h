@@ -41,7 +41,7 @@ struct ServeConfig {
   std::string tls_cert;                    // PEM certificate chain: serve HTTPS (with tls_key)
   std::string tls_key;                     // PEM private key of tls_cert (not encrypted)
   // The queue between ingest and the store: "embedded" (RocksDB, in the data directory) or "sqs"
-  // (an SQS queue; one node per queue while the store is rocksdb; docs/AWS.md). With sqs, region, endpoint
+  // (an SQS queue; one node per queue while the store is rocksdb, several with dynamodb; docs/AWS.md). With sqs, region, endpoint
   // and credentials come from the AWS chains (AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_PROFILE, ...).
   std::string queue = "embedded";
   std::string sqs_queue_url;               // required with queue = sqs
