@@ -115,6 +115,8 @@ AwsResult<json::object> CreateTable(DynamoDbClient& client, const TableSpec& spe
 }
 
 AwsResult<json::object> CreateTableIfMissing(DynamoDbClient& client, const TableSpec& spec) {
+  AwsResult<json::object> existing = DescribeTable(client, spec.name);
+  if (existing.ok() || existing.error().code != "ResourceNotFoundException") return existing;
   AwsResult<json::object> created = CreateTable(client, spec);
   if (!created.ok() && created.error().code == "ResourceInUseException") {
     return DescribeTable(client, spec.name);
@@ -156,6 +158,22 @@ AwsResult<Done> UpdateTimeToLive(DynamoDbClient& client, const std::string& tabl
 
 AwsResult<Done> EnableTimeToLive(DynamoDbClient& client, const std::string& table,
                                  const std::string& attribute) {
+  // Already on for this attribute: nothing to change (and no UpdateTimeToLive permission needed).
+  AwsResult<json::object> described = client.Call("DescribeTimeToLive", {{"TableName", table}});
+  if (described.ok()) {
+    const json::object* description = described->if_contains("TimeToLiveDescription")
+                                          ? described->at("TimeToLiveDescription").if_object()
+                                          : nullptr;
+    if (description != nullptr) {
+      const json::value* status = description->if_contains("TimeToLiveStatus");
+      const json::value* name = description->if_contains("AttributeName");
+      if (status != nullptr && name != nullptr && name->is_string() &&
+          name->as_string() == attribute && status->is_string() &&
+          (status->as_string() == "ENABLED" || status->as_string() == "ENABLING")) {
+        return Done{};
+      }
+    }
+  }
   AwsResult<Done> updated = UpdateTimeToLive(client, table, attribute, true);
   if (!updated.ok() && updated.error().code == "ValidationException" &&
       updated.error().message.find("already enabled") != std::string::npos) {

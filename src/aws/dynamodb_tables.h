@@ -60,8 +60,10 @@ boost::json::object CreateTableBody(const TableSpec& spec);
 // Returns the TableDescription.
 AwsResult<boost::json::object> CreateTable(DynamoDbClient& client, const TableSpec& spec);
 
-// CreateTable, treating "already exists" as success (then the description is DescribeTable's).
-// Does not compare an existing table with `spec`.
+// DescribeTable, and CreateTable only when the table does not exist ("already exists", from a
+// node creating it at the same moment, counts as success). An existing table is not compared with
+// `spec`, and is found without calling CreateTable, so a deployment whose tables exist needs no
+// dynamodb:CreateTable permission (docs/DEPLOY.md).
 AwsResult<boost::json::object> CreateTableIfMissing(DynamoDbClient& client, const TableSpec& spec);
 
 // The TableDescription; ResourceNotFoundException when there is no such table.

@@ -59,6 +59,7 @@ class EmbeddedQueue final : public MessageQueue {
                                         std::chrono::milliseconds wait) override;
   Status Acknowledge(std::span<const Delivery> deliveries) override;
   QueueStats Stats() const override;
+  bool StoreRemovesRows() const override { return !options_.delete_on_acknowledge; }
   void Close() override;
 
   // A message that left the queue without being applied (a dead letter), to be put back.

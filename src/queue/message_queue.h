@@ -52,6 +52,11 @@ class MessageQueue {
 
   virtual QueueStats Stats() const = 0;
 
+  // true when a message is a row of the engine's queue column family that the store's apply
+  // removes in its own atomic write (the embedded queue, unless it deletes on Acknowledge);
+  // the worker then asks the store to remove them (IngestBatch::remove_queue_rows).
+  virtual bool StoreRemovesRows() const { return false; }
+
   // Stops accepting (Enqueue then fails with Unavailable), completes the durable write in progress
   // and wakes Receive() callers. Idempotent.
   virtual void Close() = 0;

@@ -54,7 +54,8 @@ bool Worker::RetriedForever(const Status& status) const {
          status.code() == StatusCode::kResourceExhausted || dead_letters_ == nullptr;
 }
 
-std::optional<Status> Worker::ApplyWithRetry(const store::IngestBatch& batch) {
+std::optional<Status> Worker::ApplyWithRetry(store::IngestBatch batch) {
+  batch.remove_queue_rows = queue_->StoreRemovesRows();
   std::chrono::milliseconds backoff = options_.retry_backoff_initial;
   for (;;) {
     Result<store::ApplyOutcome> applied = store_->ApplyBatch(batch);

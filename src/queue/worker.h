@@ -95,7 +95,7 @@ class Worker {
   bool ApplyDeliveries(std::vector<Delivery>& deliveries);
   // Applies `batch`, retrying transient failures with backoff until it succeeds or Stop(). Returns
   // Ok, the message-specific failure (not retried), or nullopt if stopping.
-  std::optional<Status> ApplyWithRetry(const store::IngestBatch& batch);
+  std::optional<Status> ApplyWithRetry(store::IngestBatch batch);
   // Retries `poisoned` alone until it applies or has failed dead_letter_attempts_max times, then
   // dead-letters it. False if Stop() interrupted it.
   bool RetryOrDeadLetter(const Poisoned& poisoned);

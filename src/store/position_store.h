@@ -38,6 +38,10 @@ struct IngestBatch {
   std::span<const domain::Sale> sales;
   std::span<const domain::SaleCancel> cancels;
   std::span<const uint64_t> consumed_message_ids;
+  // true: consumed_message_ids are rows of the engine's queue column family, removed by this
+  // apply when the store ConsumesQueueMessages() (the embedded queue); false: ids of a queue that
+  // lives elsewhere (SQS), only counted.
+  bool remove_queue_rows = true;
 };
 
 // One page of a key-ordered listing.

@@ -277,8 +277,10 @@ Result<ApplyOutcome> RocksInventoryStore::ApplyBatch(const IngestBatch& batch) {
   next.applied_items_total += outcome.applied_items;
   next.dropped_older_items_total += outcome.dropped_older_items;
   txn.batch().Put(engine_->meta(), ToSlice(kCountersKey), EncodeCounters(next));
-  for (uint64_t id : batch.consumed_message_ids) {
-    txn.batch().Delete(engine_->queue(), QueueKey(id));
+  if (batch.remove_queue_rows) {
+    for (uint64_t id : batch.consumed_message_ids) {
+      txn.batch().Delete(engine_->queue(), QueueKey(id));
+    }
   }
   // sync=false: the consumed messages are durable in the queue until this write lands.
   Status committed = txn.Commit(/*sync=*/false);
