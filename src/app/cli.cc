@@ -158,6 +158,8 @@ int RunCli(int argc, char** argv) {
                  "Messages the worker applies in one atomic write");
   AddServeOption(serve, &option_names, "apply-linger-ms", &serve_config.apply_linger_ms,
                  "Wait this long for more messages before applying (less CPU, later visibility)");
+  AddServeOption(serve, &option_names, "apply-workers", &serve_config.apply_workers,
+                 "Apply workers (0: 1 with --store rocksdb, 4 with --store dynamodb)");
   AddServeOption(serve, &option_names, "dlq-max-attempts", &serve_config.dlq_max_attempts,
                  "Failed attempts at a poison message before it moves to the dead-letter queue");
   AddServeOption(serve, &option_names, "log-level", &serve_config.log_level, "trace|debug|info|warn|error|off");

@@ -168,8 +168,17 @@ int RunServe(const ServeConfig& config) {
   worker_options.batch_messages_max = config.apply_batch_messages;
   worker_options.batch_linger = std::chrono::milliseconds(config.apply_linger_ms);
   worker_options.dead_letter_attempts_max = config.dlq_max_attempts;
-  queue::Worker worker(message_queue, &store, worker_options, dead_letters);
-  worker.Start();
+  const int64_t worker_count =
+      config.apply_workers > 0 ? config.apply_workers : (dynamo != nullptr ? 4 : 1);
+  std::vector<std::unique_ptr<queue::Worker>> workers;
+  for (int64_t i = 0; i < worker_count; ++i) {
+    workers.push_back(
+        std::make_unique<queue::Worker>(message_queue, &store, worker_options, dead_letters));
+    workers.back()->Start();
+  }
+  const auto stop_workers = [&workers] {
+    for (auto& worker : workers) worker->Stop();
+  };
   ReservationSweeper sweeper(&store, std::chrono::seconds(1));
 
   // Security: keys (unless --auth off), throttling, audit.
@@ -236,13 +245,15 @@ int RunServe(const ServeConfig& config) {
         service.Handle(std::move(request), std::move(respond));
       });
   if (!server.ok()) {
-    worker.Stop();
+    stop_workers();
     return Fail(server.status(), "starting the HTTP server");
   }
   (*server)->Start();
-  spdlog::info("ready in {} ms: data={} durability={} zone={} queue={} recovered_messages={}",
-               (MonotonicMicros() - open_started_us) / 1000, config.data_dir, config.durability,
-               config.time_zone, backend->description, recovered);
+  spdlog::info(
+      "ready in {} ms: data={} durability={} zone={} store={} queue={} apply_workers={} "
+      "recovered_messages={}",
+      (MonotonicMicros() - open_started_us) / 1000, config.data_dir, config.durability,
+      config.time_zone, config.store, backend->description, worker_count, recovered);
   std::printf("estoque listening on %s://%s:%u\n", http_options.tls ? "https" : "http",
               host.c_str(), (*server)->port());
   std::fflush(stdout);
@@ -257,7 +268,7 @@ int RunServe(const ServeConfig& config) {
   (*server)->Stop(drain);           // in-flight requests finish and are answered
   if (backend->drain_on_shutdown) DrainQueue(*message_queue, drain);  // the worker applies what was accepted
   message_queue->Close();
-  worker.Stop();
+  stop_workers();
   const auto stats = message_queue->Stats();
   spdlog::info("stopped: {} messages left in the queue for the next start", stats.depth_messages);
   return 0;

@@ -89,6 +89,9 @@ Status ValidateServeConfig(const ServeConfig& config) {
   if (config.apply_linger_ms < 0 || config.apply_linger_ms > 1000) {
     return Status::InvalidArgument("apply-linger-ms: must be 0..1000");
   }
+  if (config.apply_workers < 0 || config.apply_workers > 32) {
+    return Status::InvalidArgument("apply-workers: must be 0..32 (0: 1 on rocksdb, 4 on dynamodb)");
+  }
   if (config.dlq_max_attempts == 0 || config.dlq_max_attempts > limits::kDeadLetterAttemptsMax) {
     return Status::InvalidArgument("dlq-max-attempts: must be 1.." +
                                    std::to_string(limits::kDeadLetterAttemptsMax));

@@ -30,6 +30,10 @@ struct ServeConfig {
   std::size_t min_free_disk_mb = limits::kMinFreeDiskMebibytesDefault;
   std::size_t apply_batch_messages = limits::kApplyBatchMessagesDefault;  // per atomic write
   int64_t apply_linger_ms = 0;             // wait for more messages before applying (CPU vs freshness)
+  // Apply workers, each receiving and applying batches on its own. 0: 1 with the rocksdb store
+  // (one local writer; more would only wait for it), 4 with dynamodb (each apply is network round
+  // trips; concurrent writes to one product-branch are settled by the version conditions).
+  int64_t apply_workers = 0;
   // Failed attempts at a poison message before it moves to the dead-letter queue.
   uint32_t dlq_max_attempts = limits::kDeadLetterAttemptsDefault;
   std::string log_level = "info";          // trace, debug, info, warn, error, off

@@ -130,5 +130,19 @@ TEST(ServeStoreOptions, TheTableSetupFollowsTheBillingOptions) {
   EXPECT_EQ(provisioned.throughput.write_capacity_units, 7);
 }
 
+TEST(ServeApplyWorkers, ZeroToThirtyTwoAreAcceptedAndOtherValuesNamed) {
+  ServeConfig config;
+  for (int64_t workers : {0, 1, 4, 32}) {
+    config.apply_workers = workers;
+    EXPECT_TRUE(Check(config).ok()) << workers;
+  }
+  for (int64_t workers : {-1, 33}) {
+    config.apply_workers = workers;
+    const Status refused = Check(config);
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(refused.message().rfind("apply-workers: ", 0), 0u) << refused.message();
+  }
+}
+
 }  // namespace
 }  // namespace estoque::app
