@@ -33,7 +33,9 @@ bool SameMovement(const domain::Movement& original, const domain::Movement& repe
 
 DynamoInventoryStore::DynamoInventoryStore(std::unique_ptr<ddb::DynamoDbClient> client,
                                            DynamoStoreOptions options, InventoryPolicy* policy)
-    : client_(std::move(client)), counting_(client_.get()) {
+    : client_(std::move(client)),
+      counting_(client_.get(),
+                ddb::IndexKeysOf(TableSpecs(TableNamesFor(options.table_prefix), options))) {
   if (policy == nullptr) {
     default_policy_ = std::make_unique<DefaultInventoryPolicy>();
     policy = default_policy_.get();
