@@ -48,6 +48,14 @@ DynamoInventoryStore::DynamoInventoryStore(std::unique_ptr<ddb::DynamoDbClient> 
 
 DynamoInventoryStore::~DynamoInventoryStore() = default;
 
+CapacityUsage DynamoInventoryStore::CapacityUsageSnapshot() const {
+  CapacityUsage usage;
+  for (const auto& [operation, count] : counting_.Snapshot()) {
+    usage[operation] = OperationUsage{count.requests, count.read_units, count.write_units};
+  }
+  return usage;
+}
+
 Result<std::unique_ptr<DynamoInventoryStore>> OpenDynamoInventoryStore(
     aws::AwsClientConfig config, DynamoStoreOptions options, InventoryPolicy* policy) {
   auto client = std::make_unique<ddb::DynamoDbClient>(std::move(config));
