@@ -169,11 +169,13 @@ TEST_F(DynamoCapacityTest, CustoPricesTheObservedTrafficInBothModes) {
     std::string output = RunShell(command + " --json", &exit_code);
     return exit_code == 0 ? output : "exit " + std::to_string(exit_code) + ": " + output;
   });
-  for (int round = 0; round < 30 && json_run.wait_for(std::chrono::milliseconds(0)) !=
+  // (Until custo is done, at most 20 s: a slow apply must still fall inside its window.)
+  for (int round = 0; round < 200 && json_run.wait_for(std::chrono::milliseconds(0)) !=
                                          std::future_status::ready;
        ++round) {
-    PostPositions(round * 10, 10, "2024-06-01 10:00:" + std::string(round < 10 ? "0" : "") +
-                                      std::to_string(round));
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-06-01 10:%02d:%02d", round / 60, round % 60);
+    PostPositions(round * 10, 10, time);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const std::string output = json_run.get();
