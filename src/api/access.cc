@@ -14,6 +14,8 @@ bool RoleAllows(auth::Role role, Access access) {
              role == auth::Role::kIntegracao;
     case Access::kAdmin:
       return role == auth::Role::kAdmin;
+    case Access::kMonitoring:
+      return role == auth::Role::kAdmin || role == auth::Role::kLeitura;
   }
   return false;
 }
@@ -25,6 +27,7 @@ std::string_view AccessName(Access access) {
     case Access::kIngest: return "ingest";
     case Access::kMovements: return "movements";
     case Access::kAdmin: return "admin";
+    case Access::kMonitoring: return "monitoring";
   }
   return "?";
 }

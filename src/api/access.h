@@ -18,6 +18,7 @@ enum class Access {
   kIngest,     // PDV data: positions, sales, sale cancellations (admin, pdv)
   kMovements,  // stock operations: movements, transfers, reservations (admin, pdv, integracao)
   kAdmin,      // catalog writes, reorder points, keys, audit, dead-letter queue (admin)
+  kMonitoring,  // GET /metrics: the server's counters, no rows of any branch (admin, leitura)
 };
 
 bool RoleAllows(auth::Role role, Access access);

@@ -92,6 +92,7 @@ constexpr std::array kRoutes = {
     Route{http::verb::post, "/v1/admin/keys/{id}/rotate", kAdmin, handlers::RotateKey},
     Route{http::verb::get, "/v1/admin/audit", kAdmin, handlers::ListAudit},
     Route{http::verb::get, "/v1/admin/backup", kAdmin, handlers::Backup},
+    Route{http::verb::get, "/metrics", kMonitoring, handlers::Metrics},
 };
 
 bool IsParameter(std::string_view segment) {
@@ -347,8 +348,9 @@ ApiService::ApiService(store::InventoryStore* store, queue::MessageQueue* queue,
 }
 
 void ApiService::Handle(HttpRequest&& request, Responder respond) {
-  const handlers::ServiceContext context{store_,          queue_,     catalog_, &config_,
-                                        &shutting_down_, &security_, backups_,  dead_letters_};
+  const handlers::ServiceContext context{store_,          queue_,     catalog_,      &config_,
+                                        &shutting_down_, &security_, backups_,       dead_letters_,
+                                        started_};
   try {
     DispatchRequest(context, request, respond);
   } catch (const std::exception& exception) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "api/http_types.h"
@@ -10,6 +11,7 @@
 #include "domain/timestamp.h"
 #include "queue/dead_letter_queue.h"
 #include "queue/message_queue.h"
+#include "store/capacity_usage.h"
 #include "store/inventory_store.h"
 
 namespace estoque::backup {
@@ -27,6 +29,9 @@ namespace estoque::api {
 struct ApiConfig {
   domain::TimeZone time_zone;        // for zone-less input times and seed-format output times
   bool require_gtin_check_digit = false;  // opt-in: reject barcodes with a bad GTIN check digit
+  // The store's requests and capacity units for GET /metrics (empty: the embedded store, whose
+  // series are then absent). Called on I/O threads: must be thread-safe.
+  store::CapacityUsageSource capacity_usage;
 };
 
 // Who may call (null keys: authentication off, every caller may do anything; used by tests of the
@@ -63,6 +68,7 @@ class ApiService {
   ApiConfig config_;
   ApiSecurity security_;
   backup::Snapshotter* backups_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct ServiceContext {
   const ApiSecurity* security;
   backup::Snapshotter* backups;  // null: no backups (GET /v1/admin/backup answers 404)
   queue::DeadLetterQueue* dead_letters;  // null: the backend keeps none
+  std::chrono::steady_clock::time_point started;  // when the service was made (uptime)
 };
 
 // One routed request.
@@ -59,6 +61,8 @@ void ListPositions(const ServiceContext& context, RouteRequest& request, Respond
 void Consulta(const ServiceContext& context, RouteRequest& request, Responder& respond);
 // GET /v1/fila
 void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder& respond);
+// GET /metrics: Prometheus text (metrics_text.h), admin and leitura keys.
+void Metrics(const ServiceContext& context, RouteRequest& request, Responder& respond);
 
 // The dead-letter queue (dlq_handlers.cc; admin only).
 // GET /v1/fila/dlq?limit=&cursor=: dead letters in id order, with why and a summary of each.

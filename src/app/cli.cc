@@ -15,6 +15,7 @@
 #include "app/serve_config.h"
 #include "cli/backup_command.h"
 #include "cli/import_products.h"
+#include "cli/cost_command.h"
 #include "cli/keys_command.h"
 #include "common/version.h"
 #include "load/load_generator.h"
@@ -247,6 +248,29 @@ int RunCli(int argc, char** argv) {
   auto keys_action = cli::KeysAction::kList;
   AddKeysCommand(&app, &keys_options, &keys_action);
 
+  cli::CostOptions cost_options;
+  double target_percent = cost_options.scaling.target_utilization * 100;
+  CLI::App* cost = app.add_subcommand(
+      "custo", "Monthly DynamoDB cost of a running server's observed traffic, on-demand and "
+               "provisioned (reads GET /metrics twice, --janela seconds apart)");
+  cost->add_option("--server", cost_options.server, "Base URL of the running server")->required();
+  cost->add_option("--key,--token", cost_options.api_key,
+                   "API key of role admin or leitura [env ESTOQUE_API_KEY]");
+  cost->add_option("--janela", cost_options.window_seconds, "Seconds between the two readings")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cost->add_option("--precos", cost_options.prices_file,
+                   "Price table (TOML, like config/precos_dynamodb.toml); default: the built-in "
+                   "us-east-1 list prices of that file");
+  cost->add_option("--min", cost_options.scaling.min_units,
+                   "Provisioned mode: auto scaling's minimum units (RCU and WCU)")
+      ->capture_default_str();
+  cost->add_option("--max", cost_options.scaling.max_units, "Provisioned mode: auto scaling's maximum units")
+      ->capture_default_str();
+  cost->add_option("--alvo", target_percent, "Provisioned mode: target utilisation, percent")
+      ->capture_default_str();
+  cost->add_flag("--json", cost_options.json, "Print JSON instead of the table");
+
   cli::BackupOptions backup_options;
   CLI::App* backup = app.add_subcommand(
       "backup", "Copy the data of a running server (it keeps serving) into a new backup directory");
@@ -270,6 +294,7 @@ int RunCli(int argc, char** argv) {
     const std::string command = argc > 1 ? argv[1] : "";
     if (code != 0 && command == "keys") return cli::kKeysExitUsage;
     if (code != 0 && (command == "backup" || command == "restore")) return cli::kBackupExitUsage;
+    if (code != 0 && command == "custo") return cli::kCostExitUsage;
     return code;
   }
 
@@ -286,6 +311,11 @@ int RunCli(int argc, char** argv) {
     return cli::RunBackupCommand(backup_options, std::cout, std::cerr);
   }
   if (restore->parsed()) return cli::RunRestoreCommand(restore_options, std::cout, std::cerr);
+  if (cost->parsed()) {
+    if (cost_options.api_key.empty() && env_key != nullptr) cost_options.api_key = env_key;
+    cost_options.scaling.target_utilization = target_percent / 100;
+    return cli::RunCostCommand(cost_options, std::cout, std::cerr);
+  }
   if (import_products->parsed()) {
     return cli::RunImportProducts(import_options, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
   }

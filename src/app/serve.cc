@@ -145,9 +145,12 @@ int RunServe(const ServeConfig& config) {
   // The inventory: positions, ledger, transfers and reservations in the data directory or, with
   // --store dynamodb, in the DynamoDB tables every node shares (never in one node's directory).
   std::unique_ptr<store::InventoryStore> inventory;
+  store::CapacityUsageSource capacity_usage;  // GET /metrics: what the DynamoDB store spends
   if (dynamo != nullptr) {
     auto opened = OpenDynamoInventory(*dynamo, config, &policy);
     if (!opened.ok()) return Fail(opened.status(), "--store dynamodb");
+    const store::dynamo::DynamoInventoryStore* dynamo_store = opened->get();
+    capacity_usage = [dynamo_store] { return dynamo_store->CapacityUsageSnapshot(); };
     inventory = std::move(*opened);
   } else {
     inventory = std::make_unique<store::RocksInventoryStore>(engine->get(), &policy);
@@ -228,7 +231,7 @@ int RunServe(const ServeConfig& config) {
   auto backups = backup::Snapshotter::Open(engine->get());
   if (!backups.ok()) return Fail(backups.status(), "preparing backups");
 
-  api::ApiConfig api_config{*zone, config.require_gtin_check_digit};
+  api::ApiConfig api_config{*zone, config.require_gtin_check_digit, std::move(capacity_usage)};
   api::ApiService service(&store, message_queue, catalog, api_config, security, backups->get(),
                           dead_letters);
 

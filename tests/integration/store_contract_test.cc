@@ -23,6 +23,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/dynamodb_capacity.h"
 #include "aws/dynamodb_tables.h"
 #include "store/dynamo/dynamo_inventory_store.h"
 #include "store/dynamo/dynamo_items.h"
@@ -1187,7 +1188,9 @@ std::string Describe(const RequestCounts& counts) {
   std::string text;
   for (const auto& [operation, count] : counts) {
     text += " " + operation + "=" + std::to_string(count.requests) + " (" +
-            std::to_string(static_cast<int64_t>(count.capacity_units + 0.5)) + " CU)";
+            std::to_string(count.read_units) + " RCU, " + std::to_string(count.write_units) +
+            " WCU; reported " +
+            std::to_string(static_cast<int64_t>(count.reported_capacity_units + 0.5)) + " CU)";
   }
   return text;
 }
@@ -1197,19 +1200,12 @@ uint64_t RequestsOf(const RequestCounts& counts, const std::string& operation) {
   return found == counts.end() ? 0 : found->second.requests;
 }
 
-// An item's size as DynamoDB bills it: attribute names plus values (strings in UTF-8 bytes,
-// numbers about one byte per two digits plus one).
-std::size_t ItemBytes(const dynamo::Item& item) {
-  std::size_t bytes = 0;
-  for (const auto& [name, value] : item) {
-    bytes += name.size();
-    const boost::json::object& typed = value.as_object();
-    if (const boost::json::value* text = typed.if_contains("S")) bytes += text->as_string().size();
-    if (const boost::json::value* number = typed.if_contains("N")) {
-      bytes += (number->as_string().size() + 1) / 2 + 1;
-    }
-  }
-  return bytes;
+// An item's size as DynamoDB bills it (aws/dynamodb_capacity.h).
+std::size_t ItemBytes(const dynamo::Item& item) { return aws::dynamodb::ItemSizeBytes(item); }
+
+double WriteUnitsOf(const RequestCounts& counts, const std::string& operation) {
+  auto found = counts.find(operation);
+  return found == counts.end() ? 0 : found->second.write_units;
 }
 
 TEST(DynamoRequestCounts, ItemSizes) {
@@ -1272,6 +1268,12 @@ TEST(DynamoRequestCounts, PositionsAndSaleLinesAreBatched) {
   // About 47 positions per TransactWriteItems (2 actions each of its 100) and a BatchGetItem.
   EXPECT_LE(RequestsOf(spent, "TransactWriteItems"), 5u);
   EXPECT_LE(dynamo::TotalRequests(spent), 10u);
+  // Each position puts its state (table + por_filial + lista) and its ledger entry (table +
+  // por_filial + por_produto), items under 1 KB, in a transaction: 2 x 3 x 2 = 12 WCU; plus 2 WCU
+  // per statistics update (one or two per transaction).
+  const double transaction_units = WriteUnitsOf(spent, "TransactWriteItems");
+  EXPECT_GE(transaction_units, 12.0 * kPositions);
+  EXPECT_LE(transaction_units, 12.0 * kPositions + 2 * 2 * 5);
 
   for (Position& position : positions) position.updated_at_us += kSecond;
   spent = measure("newer positions of existing states", kPositions, [&] {

@@ -33,7 +33,9 @@ bool SameMovement(const domain::Movement& original, const domain::Movement& repe
 
 DynamoInventoryStore::DynamoInventoryStore(std::unique_ptr<ddb::DynamoDbClient> client,
                                            DynamoStoreOptions options, InventoryPolicy* policy)
-    : client_(std::move(client)), counting_(client_.get()) {
+    : client_(std::move(client)),
+      counting_(client_.get(),
+                ddb::IndexKeysOf(TableSpecs(TableNamesFor(options.table_prefix), options))) {
   if (policy == nullptr) {
     default_policy_ = std::make_unique<DefaultInventoryPolicy>();
     policy = default_policy_.get();
@@ -45,6 +47,14 @@ DynamoInventoryStore::DynamoInventoryStore(std::unique_ptr<ddb::DynamoDbClient> 
 }
 
 DynamoInventoryStore::~DynamoInventoryStore() = default;
+
+CapacityUsage DynamoInventoryStore::CapacityUsageSnapshot() const {
+  CapacityUsage usage;
+  for (const auto& [operation, count] : counting_.Snapshot()) {
+    usage[operation] = OperationUsage{count.requests, count.read_units, count.write_units};
+  }
+  return usage;
+}
 
 Result<std::unique_ptr<DynamoInventoryStore>> OpenDynamoInventoryStore(
     aws::AwsClientConfig config, DynamoStoreOptions options, InventoryPolicy* policy) {

@@ -21,6 +21,7 @@
 #include "aws/dynamodb_client.h"
 #include "store/dynamo/counting_client.h"
 #include "store/dynamo/dynamo_schema.h"
+#include "store/capacity_usage.h"
 #include "store/dynamo/dynamo_txn.h"
 #include "store/inventory_store.h"
 
@@ -40,8 +41,10 @@ class DynamoInventoryStore final : public InventoryStore {
                        DynamoStoreOptions options, InventoryPolicy* policy);
   ~DynamoInventoryStore() override;
 
-  // Requests sent so far, per DynamoDB operation.
+  // Requests sent so far, per DynamoDB operation, and their capacity units.
   RequestCounts RequestCountsSnapshot() const { return counting_.Snapshot(); }
+  // The same as GET /metrics takes it (store/capacity_usage.h).
+  CapacityUsage CapacityUsageSnapshot() const;
   const TableNames& tables() const { return context_.tables; }
 
   // PositionStore
