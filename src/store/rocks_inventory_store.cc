@@ -14,6 +14,7 @@
 #include "store/ledger_codec.h"
 #include "store/position_codec.h"
 #include "store/record_codec.h"
+#include "store/flow_steps.h"
 
 namespace estoque::store {
 namespace {
@@ -147,36 +148,11 @@ Result<ApplyOutcome> RocksInventoryStore::ApplyBatch(const IngestBatch& batch) {
 
   // Positions: counts as of their time.
   domain::Movement count;
-  count.kind = domain::MovementKind::kCount;
-  count.origin = "posicao";
-  count.recorded_at_us = txn.now_us();
   for (const domain::Position& item : batch.positions) {
     Result<StockTxn::Entry*> entry = txn.Touch(item.barcode, item.branch);
     if (!entry.ok()) return entry.status();
     txn.MarkSeen(item.branch);
-    count.branch = item.branch;
-    count.barcode = item.barcode;
-    count.quantity_milli = item.quantity_milli;
-    count.event_at_us = item.updated_at_us;
-    count.product_name = item.product_name;
-    const std::string identity = PositionCountIdentity(item.quantity_milli, item.product_name);
-    count.id = identity.substr(identity.find('\0') + 1);
-    const StockState& state = (*entry)->state;
-    const bool newest = CountIsNewest(state, count.event_at_us, count.quantity_milli, identity);
-    if (!newest) {
-      ++outcome.dropped_older_items;
-      // An older count still belongs in the ledger (as-of queries), once.
-      if (state.has_count && state.count_at_us == count.event_at_us &&
-          state.count_identity == identity) {
-        continue;
-      }
-      Result<bool> known = txn.LedgerHas(count);
-      if (!known.ok()) return known.status();
-      if (*known) continue;
-    } else {
-      ++outcome.applied_items;
-    }
-    Status recorded = txn.Record(*entry, count);
+    Status recorded = RecordPositionCount(txn, *entry, item, count, &outcome);
     if (!recorded.ok()) return recorded;
   }
 

@@ -14,37 +14,13 @@
 #include "store/ledger_codec.h"
 #include "store/record_codec.h"
 #include "store/rocks_inventory_store.h"
+#include "store/flow_steps.h"
 
 namespace estoque::store {
 namespace {
 
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
-
-// The movement of one step of a transfer or reservation line. `step` tells apart the movements of
-// one line at one branch (":envio", ":recebimento", ":perda", ":retorno", ...).
-domain::Movement FlowMovement(domain::MovementKind kind, std::string_view origin,
-                              std::string_view record_id, std::size_t line, std::string_view step,
-                              std::string_view branch, std::string_view barcode,
-                              int64_t effect_milli, int64_t at_us, int64_t now_us) {
-  domain::Movement movement;
-  movement.kind = kind;
-  movement.branch.assign(branch);
-  movement.barcode.assign(barcode);
-  movement.quantity_milli = effect_milli;
-  movement.event_at_us = at_us;
-  movement.recorded_at_us = now_us;
-  movement.origin.assign(origin);
-  movement.id = std::string(record_id) + "#" + std::to_string(line + 1) + std::string(step);
-  movement.reference.assign(record_id);
-  return movement;
-}
-
-Status RecordFlow(StockTxn& txn, const domain::Movement& movement) {
-  Result<StockTxn::Entry*> entry = txn.Touch(movement.barcode, movement.branch);
-  if (!entry.ok()) return entry.status();
-  return txn.Record(*entry, movement);
-}
 
 template <typename Record, typename Decode>
 Result<Record> ReadRecord(RocksEngine* engine, rocksdb::ColumnFamilyHandle* family,
@@ -151,25 +127,9 @@ Result<domain::Transfer> RocksInventoryStore::ShipTransfer(std::string_view id, 
                             std::string(domain::TransferStatusName(transfer->status)));
   }
   StockTxn txn(Shared(), NowUnixMicros());
-  const bool may_go_negative = policy_->AllowsNegativeStock(transfer->source);
-  for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
-    const domain::TransferLine& line = transfer->lines[i];
-    Result<StockTxn::Entry*> source = txn.Touch(line.barcode, transfer->source);
-    if (!source.ok()) return source.status();
-    if (!may_go_negative && (*source)->state.available_milli() < line.quantity_milli) {
-      return Status::Conflict("insufficient stock of " + line.barcode + " in branch " +
-                              transfer->source);
-    }
-    Status recorded = RecordFlow(
-        txn, FlowMovement(domain::MovementKind::kTransferOut, "transferencia", transfer->id, i,
-                          ":envio", transfer->source, line.barcode, -line.quantity_milli, at_us,
-                          txn.now_us()));
-    if (!recorded.ok()) return recorded;
-    Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
-    if (!destination.ok()) return destination.status();
-    (*destination)->state.in_transit_milli += line.quantity_milli;
-    txn.MarkDirty(*destination);
-  }
+  Status shipped = ShipTransferLines(txn, *transfer,
+                                     policy_->AllowsNegativeStock(transfer->source), at_us);
+  if (!shipped.ok()) return shipped;
   transfer->status = domain::TransferStatus::kInTransit;
   transfer->shipped_at_us = at_us;
   txn.batch().Put(engine_->transfers(), ToSlice(transfer->id), EncodeTransfer(*transfer));
@@ -190,37 +150,9 @@ Result<domain::Transfer> RocksInventoryStore::ReceiveTransfer(
     return Status::Conflict("transfer is " +
                             std::string(domain::TransferStatusName(transfer->status)));
   }
-  if (received.has_value() && received->size() != transfer->lines.size()) {
-    return Status::InvalidArgument("received quantities do not match the transfer's lines");
-  }
   StockTxn txn(Shared(), NowUnixMicros());
-  for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
-    domain::TransferLine& line = transfer->lines[i];
-    const int64_t got = received.has_value() ? (*received)[i] : line.quantity_milli;
-    if (got < 0 || got > line.quantity_milli) {
-      return Status::InvalidArgument("received quantity of " + line.barcode +
-                                     " must be between 0 and the quantity shipped");
-    }
-    line.received_milli = got;
-    Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
-    if (!destination.ok()) return destination.status();
-    (*destination)->state.in_transit_milli -= line.quantity_milli;
-    txn.MarkDirty(*destination);
-    // The whole shipment arrives in the books; what did not arrive is a loss at the destination.
-    Status recorded = RecordFlow(
-        txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer->id, i,
-                          ":recebimento", transfer->destination, line.barcode,
-                          line.quantity_milli, at_us, txn.now_us()));
-    if (!recorded.ok()) return recorded;
-    if (got < line.quantity_milli) {
-      domain::Movement loss = FlowMovement(
-          domain::MovementKind::kAdjustment, "transferencia", transfer->id, i, ":perda",
-          transfer->destination, line.barcode, got - line.quantity_milli, at_us, txn.now_us());
-      loss.reason = domain::AdjustReason::kLoss;
-      recorded = RecordFlow(txn, loss);
-      if (!recorded.ok()) return recorded;
-    }
-  }
+  Status arrived = ReceiveTransferLines(txn, *transfer, received, at_us);
+  if (!arrived.ok()) return arrived;
   transfer->status = domain::TransferStatus::kReceived;
   transfer->received_at_us = at_us;
   txn.batch().Put(engine_->transfers(), ToSlice(transfer->id), EncodeTransfer(*transfer));
@@ -241,18 +173,8 @@ Result<domain::Transfer> RocksInventoryStore::CancelTransfer(std::string_view id
   }
   StockTxn txn(Shared(), NowUnixMicros());
   if (transfer->status == domain::TransferStatus::kInTransit) {
-    for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
-      const domain::TransferLine& line = transfer->lines[i];
-      Result<StockTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
-      if (!destination.ok()) return destination.status();
-      (*destination)->state.in_transit_milli -= line.quantity_milli;
-      txn.MarkDirty(*destination);
-      Status recorded = RecordFlow(
-          txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer->id, i,
-                            ":retorno", transfer->source, line.barcode, line.quantity_milli,
-                            at_us, txn.now_us()));
-      if (!recorded.ok()) return recorded;
-    }
+    Status returned = ReturnTransferLines(txn, *transfer, at_us);
+    if (!returned.ok()) return returned;
   }
   transfer->status = domain::TransferStatus::kCancelled;
   transfer->cancelled_at_us = at_us;
@@ -281,22 +203,8 @@ Status RocksInventoryStore::EndReservationLocked(StockTxn& txn, domain::Reservat
                                                  domain::ReservationStatus status,
                                                  int64_t now_us) {
   assert(reservation->status == domain::ReservationStatus::kActive);
-  for (std::size_t i = 0; i < reservation->lines.size(); ++i) {
-    const domain::ReservationLine& line = reservation->lines[i];
-    Result<StockTxn::Entry*> entry = txn.Touch(line.barcode, reservation->branch);
-    if (!entry.ok()) return entry.status();
-    (*entry)->state.reserved_milli -= line.quantity_milli;
-    txn.MarkDirty(*entry);
-    if (status == domain::ReservationStatus::kConfirmed) {
-      Status recorded = txn.Record(
-          *entry, FlowMovement(domain::MovementKind::kSale, "reserva", reservation->id, i, "",
-                               reservation->branch, line.barcode, -line.quantity_milli, now_us,
-                               txn.now_us()));
-      if (!recorded.ok()) return recorded;
-    }
-  }
-  reservation->status = status;
-  reservation->resolved_at_us = now_us;
+  Status ended = EndReservationLines(txn, *reservation, status, now_us);
+  if (!ended.ok()) return ended;
   txn.batch().Put(engine_->reservations(), ToSlice(reservation->id),
                   EncodeReservation(*reservation));
   txn.batch().Delete(engine_->reservation_expiry(),

@@ -31,6 +31,7 @@
 #include "store/rocks_inventory_store.h"
 #include "store/rocksdb_engine.h"
 #include "support/shared_dynamodb_local.h"
+#include "support/inventory_builders.h"
 #include "support/temp_dir.h"
 
 namespace estoque::store {
@@ -140,64 +141,13 @@ class Instance {
   } while (false)
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (as tests/unit/store_inventory_test.cc).
+// Helpers (tests/support/inventory_builders.h).
 
-Position Count(const std::string& barcode, const std::string& branch, int64_t quantity, int64_t at,
-               std::string name = "Produto") {
-  Position position;
-  position.barcode = barcode;
-  position.branch = branch;
-  position.product_name = std::move(name);
-  position.quantity_milli = quantity;
-  position.updated_at_us = at;
-  return position;
-}
-
-domain::Sale Sale(const std::string& id, const std::string& branch,
-                  std::vector<domain::SaleLine> lines, int64_t at) {
-  return domain::Sale{id, branch, std::move(lines), at, "pdv"};
-}
-
-Movement ApiMovement(const std::string& id, MovementKind kind, const std::string& branch,
-                     const std::string& barcode, int64_t effect, int64_t at,
-                     domain::AdjustReason reason = domain::AdjustReason::kNone) {
-  Movement movement;
-  movement.id = id;
-  movement.kind = kind;
-  movement.reason = reason;
-  movement.branch = branch;
-  movement.barcode = barcode;
-  movement.quantity_milli = effect;
-  movement.event_at_us = at;
-  movement.origin = "api";
-  return movement;
-}
-
-std::vector<Movement> WholeLedger(InventoryStore& store, LedgerQuery query, std::size_t page) {
-  std::vector<Movement> all;
-  query.limit = page;
-  for (int guard = 0; guard < 100000; ++guard) {
-    Result<LedgerPage> listed = store.ListLedger(query);
-    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
-    if (!listed.ok()) break;
-    all.insert(all.end(), listed->items.begin(), listed->items.end());
-    if (!listed->next_after) break;
-    query.after = listed->next_after;
-  }
-  return all;
-}
-
-using LedgerRow = std::tuple<int64_t, std::string, std::string, std::string, std::string, int,
-                             int, int64_t, std::string>;
-std::vector<LedgerRow> Rows(const std::vector<Movement>& movements) {
-  std::vector<LedgerRow> rows;
-  for (const Movement& m : movements) {
-    rows.emplace_back(m.event_at_us, m.barcode, m.branch, m.origin, m.id,
-                      static_cast<int>(m.kind), static_cast<int>(m.reason), m.quantity_milli,
-                      m.reference);
-  }
-  return rows;
-}
+using test_support::ApiMovement;
+using test_support::Count;
+using test_support::Rows;
+using test_support::Sale;
+using test_support::WholeLedger;
 
 // ---------------------------------------------------------------------------------------------
 // The property: any permutation, batching and duplication of the same events gives the same

@@ -8,6 +8,7 @@
 #include "store/dynamo/dynamo_inventory_store.h"
 #include "store/dynamo/dynamo_items.h"
 #include "store/ledger_codec.h"
+#include "store/flow_steps.h"
 
 namespace estoque::store::dynamo {
 namespace ddb = aws::dynamodb;
@@ -201,31 +202,7 @@ Result<ApplyOutcome> DynamoInventoryStore::ApplyBatch(const IngestBatch& batch) 
           if (!entry.ok()) return entry.status();
           txn.MarkSeen(item.branch);
           domain::Movement count;
-          count.kind = domain::MovementKind::kCount;
-          count.origin = "posicao";
-          count.recorded_at_us = txn.now_us();
-          count.branch = item.branch;
-          count.barcode = item.barcode;
-          count.quantity_milli = item.quantity_milli;
-          count.event_at_us = item.updated_at_us;
-          count.product_name = item.product_name;
-          const std::string identity = PositionCountIdentity(item.quantity_milli, item.product_name);
-          count.id = identity.substr(identity.find('\0') + 1);
-          const StockState& state = (*entry)->state;
-          if (!CountIsNewest(state, count.event_at_us, count.quantity_milli, identity)) {
-            ++outcome.dropped_older_items;
-            // An older count still belongs in the ledger (as-of queries), once.
-            if (state.has_count && state.count_at_us == count.event_at_us &&
-                state.count_identity == identity) {
-              continue;
-            }
-            Result<bool> known = txn.LedgerHas(count);
-            if (!known.ok()) return known.status();
-            if (*known) continue;
-          } else {
-            ++outcome.applied_items;
-          }
-          Status recorded = txn.Record(*entry, count);
+          Status recorded = RecordPositionCount(txn, *entry, item, count, &outcome);
           if (!recorded.ok()) return recorded;
         } else if (type == Type::kSale) {
           const domain::Sale& sale = batch.sales[index];

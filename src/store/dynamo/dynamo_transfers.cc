@@ -8,34 +8,11 @@
 #include "common/limits.h"
 #include "store/dynamo/dynamo_inventory_store.h"
 #include "store/dynamo/dynamo_items.h"
+#include "store/flow_steps.h"
 
 namespace estoque::store::dynamo {
 namespace ddb = aws::dynamodb;
 namespace {
-
-// As the embedded store: the movement of one step of a transfer or reservation line.
-domain::Movement FlowMovement(domain::MovementKind kind, std::string_view origin,
-                              std::string_view record_id, std::size_t line, std::string_view step,
-                              std::string_view branch, std::string_view barcode,
-                              int64_t effect_milli, int64_t at_us, int64_t now_us) {
-  domain::Movement movement;
-  movement.kind = kind;
-  movement.branch.assign(branch);
-  movement.barcode.assign(barcode);
-  movement.quantity_milli = effect_milli;
-  movement.event_at_us = at_us;
-  movement.recorded_at_us = now_us;
-  movement.origin.assign(origin);
-  movement.id = std::string(record_id) + "#" + std::to_string(line + 1) + std::string(step);
-  movement.reference.assign(record_id);
-  return movement;
-}
-
-Status RecordFlow(DynamoTxn& txn, const domain::Movement& movement) {
-  Result<DynamoTxn::Entry*> entry = txn.Touch(movement.barcode, movement.branch);
-  if (!entry.ok()) return entry.status();
-  return txn.Record(*entry, movement);
-}
 
 template <typename Line>
 bool SameLines(const std::vector<Line>& a, const std::vector<Line>& b) {
@@ -177,25 +154,9 @@ Result<domain::Transfer> DynamoInventoryStore::ShipTransfer(std::string_view id,
     }
     Status prefetched = txn.Prefetch(keys);
     if (!prefetched.ok()) return prefetched;
-    const bool may_go_negative = context_.policy->AllowsNegativeStock(transfer->source);
-    for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
-      const domain::TransferLine& line = transfer->lines[i];
-      Result<DynamoTxn::Entry*> source = txn.Touch(line.barcode, transfer->source);
-      if (!source.ok()) return source.status();
-      if (!may_go_negative && (*source)->state.available_milli() < line.quantity_milli) {
-        return Status::Conflict("insufficient stock of " + line.barcode + " in branch " +
-                                transfer->source);
-      }
-      Status recorded = RecordFlow(
-          txn, FlowMovement(domain::MovementKind::kTransferOut, "transferencia", transfer->id, i,
-                            ":envio", transfer->source, line.barcode, -line.quantity_milli, at_us,
-                            txn.now_us()));
-      if (!recorded.ok()) return recorded;
-      Result<DynamoTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
-      if (!destination.ok()) return destination.status();
-      (*destination)->state.in_transit_milli += line.quantity_milli;
-      txn.MarkDirty(*destination);
-    }
+    Status shipped_lines = ShipTransferLines(
+        txn, *transfer, context_.policy->AllowsNegativeStock(transfer->source), at_us);
+    if (!shipped_lines.ok()) return shipped_lines;
     domain::Transfer shipped = *transfer;
     shipped.status = domain::TransferStatus::kInTransit;
     shipped.shipped_at_us = at_us;
@@ -220,38 +181,10 @@ Result<domain::Transfer> DynamoInventoryStore::ReceiveTransfer(
       return Status::Conflict("transfer is " +
                               std::string(domain::TransferStatusName(transfer->status)));
     }
-    if (received.has_value() && received->size() != transfer->lines.size()) {
-      return Status::InvalidArgument("received quantities do not match the transfer's lines");
-    }
     DynamoTxn txn(context_, NowUnixMicros());
     domain::Transfer arrived = *transfer;
-    for (std::size_t i = 0; i < arrived.lines.size(); ++i) {
-      domain::TransferLine& line = arrived.lines[i];
-      const int64_t got = received.has_value() ? (*received)[i] : line.quantity_milli;
-      if (got < 0 || got > line.quantity_milli) {
-        return Status::InvalidArgument("received quantity of " + line.barcode +
-                                       " must be between 0 and the quantity shipped");
-      }
-      line.received_milli = got;
-      Result<DynamoTxn::Entry*> destination = txn.Touch(line.barcode, arrived.destination);
-      if (!destination.ok()) return destination.status();
-      (*destination)->state.in_transit_milli -= line.quantity_milli;
-      txn.MarkDirty(*destination);
-      // The whole shipment arrives in the books; what did not arrive is a loss there.
-      Status recorded = RecordFlow(
-          txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", arrived.id, i,
-                            ":recebimento", arrived.destination, line.barcode,
-                            line.quantity_milli, at_us, txn.now_us()));
-      if (!recorded.ok()) return recorded;
-      if (got < line.quantity_milli) {
-        domain::Movement loss = FlowMovement(
-            domain::MovementKind::kAdjustment, "transferencia", arrived.id, i, ":perda",
-            arrived.destination, line.barcode, got - line.quantity_milli, at_us, txn.now_us());
-        loss.reason = domain::AdjustReason::kLoss;
-        recorded = RecordFlow(txn, loss);
-        if (!recorded.ok()) return recorded;
-      }
-    }
+    Status arrived_lines = ReceiveTransferLines(txn, arrived, received, at_us);
+    if (!arrived_lines.ok()) return arrived_lines;
     arrived.status = domain::TransferStatus::kReceived;
     arrived.received_at_us = at_us;
     txn.AddAction(RecordPut(context_.tables.transfers, EncodeTransfer(arrived), "em_transito"));
@@ -276,18 +209,8 @@ Result<domain::Transfer> DynamoInventoryStore::CancelTransfer(std::string_view i
     DynamoTxn txn(context_, NowUnixMicros());
     const std::string was(domain::TransferStatusName(transfer->status));
     if (transfer->status == domain::TransferStatus::kInTransit) {
-      for (std::size_t i = 0; i < transfer->lines.size(); ++i) {
-        const domain::TransferLine& line = transfer->lines[i];
-        Result<DynamoTxn::Entry*> destination = txn.Touch(line.barcode, transfer->destination);
-        if (!destination.ok()) return destination.status();
-        (*destination)->state.in_transit_milli -= line.quantity_milli;
-        txn.MarkDirty(*destination);
-        Status recorded = RecordFlow(
-            txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer->id, i,
-                              ":retorno", transfer->source, line.barcode, line.quantity_milli,
-                              at_us, txn.now_us()));
-        if (!recorded.ok()) return recorded;
-      }
+      Status returned = ReturnTransferLines(txn, *transfer, at_us);
+      if (!returned.ok()) return returned;
     }
     domain::Transfer cancelled = *transfer;
     cancelled.status = domain::TransferStatus::kCancelled;
@@ -319,22 +242,8 @@ Result<TransferPage> DynamoInventoryStore::ListTransfers(
 Status DynamoInventoryStore::EndReservation(DynamoTxn& txn, domain::Reservation* reservation,
                                             domain::ReservationStatus status, int64_t now_us) {
   assert(reservation->status == domain::ReservationStatus::kActive);
-  for (std::size_t i = 0; i < reservation->lines.size(); ++i) {
-    const domain::ReservationLine& line = reservation->lines[i];
-    Result<DynamoTxn::Entry*> entry = txn.Touch(line.barcode, reservation->branch);
-    if (!entry.ok()) return entry.status();
-    (*entry)->state.reserved_milli -= line.quantity_milli;
-    txn.MarkDirty(*entry);
-    if (status == domain::ReservationStatus::kConfirmed) {
-      Status recorded = txn.Record(
-          *entry, FlowMovement(domain::MovementKind::kSale, "reserva", reservation->id, i, "",
-                               reservation->branch, line.barcode, -line.quantity_milli, now_us,
-                               txn.now_us()));
-      if (!recorded.ok()) return recorded;
-    }
-  }
-  reservation->status = status;
-  reservation->resolved_at_us = now_us;
+  Status ended = EndReservationLines(txn, *reservation, status, now_us);
+  if (!ended.ok()) return ended;
   txn.AddAction(RecordPut(context_.tables.reservations, EncodeReservation(*reservation), "ativa"));
   return Status::Ok();
 }

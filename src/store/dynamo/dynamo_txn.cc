@@ -9,6 +9,7 @@
 #include "aws/dynamodb_client.h"
 #include "store/dynamo/dynamo_items.h"
 #include "store/ledger_codec.h"
+#include "store/stock_rule.h"
 
 namespace estoque::store::dynamo {
 namespace ddb = aws::dynamodb;
@@ -185,29 +186,11 @@ Status DynamoTxn::SumDeltasAfter(const Entry& entry, int64_t after_us, int64_t* 
 
 Status DynamoTxn::Record(Entry* entry, const domain::Movement& movement) {
   assert(entry->barcode == movement.barcode && entry->branch == movement.branch);
-  StockState& state = entry->state;
-  const int64_t at = movement.event_at_us;
-  if (movement.is_count()) {
-    const std::string identity = MovementIdentity(movement.origin, movement.id);
-    if (CountIsNewest(state, at, movement.quantity_milli, identity)) {
-      int64_t later = 0;
-      if (state.last_movement_at_us > at) {
-        Status summed = SumDeltasAfter(*entry, at, &later);
-        if (!summed.ok()) return summed;
-      }
-      state.has_count = true;
-      state.count_at_us = at;
-      state.count_quantity_milli = movement.quantity_milli;
-      state.count_identity = identity;
-      state.on_hand_milli = movement.quantity_milli + later;
-      if (movement.origin == "posicao") state.product_name = movement.product_name;
-    }
-  } else {
-    if (DeltaIsAfterCount(state, at)) state.on_hand_milli += movement.quantity_milli;
-    state.last_movement_at_us = std::max(state.last_movement_at_us, at);
-    entry->pending_deltas.emplace_back(at, movement.quantity_milli);
-  }
-  state.updated_at_us = std::max(state.updated_at_us, at);
+  Status applied = ApplyMovement(entry->state, entry->pending_deltas, movement,
+                                 [&](int64_t at_us, int64_t* later) {
+                                   return SumDeltasAfter(*entry, at_us, later);
+                                 });
+  if (!applied.ok()) return applied;
   entry->dirty = true;
 
   ledger_keys_.insert(LedgerPartition(movement.barcode, movement.branch) + '\0' +
