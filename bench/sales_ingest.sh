@@ -41,9 +41,11 @@ field() { sed -nE "s/.* $1=([0-9.]+).*/\1/p" <<<" $2"; }
 
 run_one() {  # run_one KIND [LABEL SERVER_BINARY]: one fresh-server run; appends "label items/s ..." to RESULTS
   local kind=$1 label=${2:-$1} load_binary=$ESTOQUE
-  [ -z "${3:-}" ] || ESTOQUE=$3
+  local saved_args=("${BENCH_SERVER_ARGS[@]}")
+  # The baseline binary (the core issue's) predates API keys and throttling: no options for them.
+  [ -z "${3:-}" ] || { ESTOQUE=$3; BENCH_SERVER_ARGS=(); }
   start_server ${SERVER_ARGS:-}
-  ESTOQUE=$load_binary
+  ESTOQUE=$load_binary; BENCH_SERVER_ARGS=("${saved_args[@]}")
   load "$kind" --duration 2 --freshness-every 0 >/dev/null 2>&1   # warm-up
   wait_drained
   local before; before=$(processed_total)

@@ -20,6 +20,7 @@
 
 #include "store/format_upgrade.h"
 #include "store/rocksdb_log.h"
+#include "store/skiplist_memtable.h"
 #include "store/tsan_rocksdb_write.h"
 
 namespace estoque::store {
@@ -103,6 +104,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
   table.pin_l0_filter_and_index_blocks_in_cache = true;
 
   rocksdb::ColumnFamilyOptions family;
+  // Our skiplist, not librocksdb's (store/skiplist_memtable.h: Debian's library is built with
+  // assertions, which made the memtable insert the largest cost of ingest).
+  static const std::shared_ptr<rocksdb::MemTableRepFactory> memtable = NewSkipListMemTableFactory();
+  family.memtable_factory = memtable;
   family.write_buffer_size = options.write_buffer_bytes;
   family.max_write_buffer_number = 2;
   family.level_compaction_dynamic_level_bytes = true;
@@ -219,7 +224,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   db_options.db_write_buffer_size = kMemtableBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.max_total_wal_size = kWalBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.skip_stats_update_on_db_open = true;  // faster restart
-  // Memtable insert hints (below) work only for non-concurrent memtable writes.
+  // Memtable insert hints (below) and our skiplist (one writer, store/skiplist_memtable.h) need
+  // non-concurrent memtable writes.
   db_options.allow_concurrent_memtable_write = false;
   // The queue's fsync'ed enqueue writes must not wait behind the worker's large apply batch while
   // it is inserted into the memtables: pipelined writes let the next group's WAL write (and
