@@ -60,7 +60,16 @@ enum class Access {
   kScans,         // meta, positions_by_branch, queue: ordered scans, few or no overwrites
   kAppendPerPrefix,  // ledger families: new keys, each mostly just after the previous one of its
                      // prefix (a product-branch's or a branch's movements, in time order)
+  kIdLookups,  // sales, movement_ids: Get by a client-chosen id, mostly of ids not stored yet;
+               // keys written once or twice, in no order
 };
+
+// Level-0 files that start a compaction into the level below, for families written with new keys
+// all over their key range (ledger, ids): every level-0 file overlaps the whole of the level
+// below, so each compaction rewrites it; merging 8 files at a time instead of RocksDB's 4 halves
+// that rewriting. Reads of these families are range scans of one product-branch or branch and
+// bloom-filtered Gets, which 8 files cost little more than 4 (measured: docs/BENCHMARKS.md).
+constexpr int kLevel0FilesBeforeCompactionWide = 8;
 
 // The key up to and including its `delimiters`-th 0x00 byte (the whole key if it has fewer):
 // "barcode\0branch\0" of a ledger key (2), "branch\0" of a ledger_by_branch key (1). Used only
@@ -113,22 +122,34 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
   family.level_compaction_dynamic_level_bytes = true;
   family.compression = compression;
   family.bottommost_compression = compression;
+  if (compression != rocksdb::kNoCompression) {
+    // Flushes write level 0 uncompressed: it is soon rewritten by a compaction, which compresses
+    // (with dynamic level sizes, entry 0 is level 0 and the others count from the base level).
+    family.compression_per_level.assign(7, compression);
+    family.compression_per_level[0] = rocksdb::kNoCompression;
+  }
+  if (access == Access::kPointLookups || access == Access::kIdLookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+    table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    family.memtable_whole_key_filtering = true;
+    family.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
+  }
+  if (access == Access::kIdLookups) {
+    family.level0_file_num_compaction_trigger = kLevel0FilesBeforeCompactionWide;
+  }
   if (access == Access::kPointLookups) {
     // Point reads are the query hot path: keep index and filter blocks in the table readers (about
     // 1.3 MB per million positions) instead of looking them up in the LRU cache on every Get, and
     // keep level 0 short so a Get probes few files.
     table.cache_index_and_filter_blocks = false;
     family.level0_file_num_compaction_trigger = 2;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
-    table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
-    family.memtable_whole_key_filtering = true;
-    family.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
     // Each position is overwritten again and again: remembering, per key, where its last version
     // went into the memtable makes the next insert a few comparisons instead of a full skiplist
     // search (~250 bytes of memtable per distinct key).
     family.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   }
   if (access == Access::kAppendPerPrefix) {
+    family.level0_file_num_compaction_trigger = kLevel0FilesBeforeCompactionWide;
     family.memtable_insert_with_hint_prefix_extractor.reset(new DelimitedPrefix(hint_delimiters));
   }
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -248,8 +269,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
       {"branches", FamilyOptions(options, cache, Access::kScans, hot)},
       {"ledger", FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 2)},
       {"ledger_by_branch", FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 1)},
-      {"movement_ids", FamilyOptions(options, cache, Access::kPointLookups, hot)},
-      {"sales", FamilyOptions(options, cache, Access::kPointLookups, hot)},
+      {"movement_ids", FamilyOptions(options, cache, Access::kIdLookups, hot)},
+      {"sales", FamilyOptions(options, cache, Access::kIdLookups, hot)},
       {"transfers", FamilyOptions(options, cache, Access::kScans, hot)},
       {"reservations", FamilyOptions(options, cache, Access::kScans, hot)},
       {"reservation_expiry", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
