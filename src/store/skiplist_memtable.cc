@@ -53,7 +53,7 @@ class Blocks {
 // encodes (varint32 length, internal key, value), all in one allocation from RocksDB's arena, so
 // a comparison reads the entry next to the links it followed. A link is written once before the
 // node is published and then only by the writer.
-struct Node {
+struct alignas(std::atomic<void*>) Node {
   uint32_t height;
   uint32_t unused;
 
@@ -68,7 +68,7 @@ struct Node {
   void SetNext(int level, Node* node) { Links()[level].store(node, std::memory_order_release); }
   void InitNext(int level, Node* node) { Links()[level].store(node, std::memory_order_relaxed); }
 };
-static_assert(sizeof(Node) % alignof(std::atomic<Node*>) == 0);
+static_assert(alignof(Node) == alignof(std::atomic<Node*>) && sizeof(Node) == alignof(Node));
 
 // Where a key goes at each level: prev[i] sorts before it, next[i] (null: the end) after it.
 // RocksDB's MemTable keeps one per insert-hint prefix.
