@@ -14,8 +14,10 @@
 # BASELINE_ESTOQUE=path/to/estoque adds a third run per round: positions on that binary's server
 # (e.g. the core issue's build, to compare with the position ingest it had; the load generator is
 # always this build's), reported as kind "base".
+# BEFORE_ESTOQUE=path/to/estoque adds, per round, a sales run on that binary's server (an older
+# build of this code, to compare a change side by side), reported as kind "before".
 # Usage: bench/sales_ingest.sh   (env: RUNS=3 CONNS=64 DURATION=10 FRESHNESS_EVERY=0 BUILD=build
-#        SERVER_ARGS=... BASELINE_ESTOQUE=...)
+#        SERVER_ARGS=... BEFORE_ESTOQUE=... BASELINE_ESTOQUE=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -39,11 +41,12 @@ wait_drained() {  # returns once the queue is empty; fails after DRAIN_WAIT_S_MA
 }
 field() { sed -nE "s/.* $1=([0-9.]+).*/\1/p" <<<" $2"; }
 
-run_one() {  # run_one KIND [LABEL SERVER_BINARY]: one fresh-server run; appends "label items/s ..." to RESULTS
+run_one() {  # run_one KIND [LABEL SERVER_BINARY [BASELINE]]: one fresh-server run; appends "label items/s ..." to RESULTS
   local kind=$1 label=${2:-$1} load_binary=$ESTOQUE
   local saved_args=("${BENCH_SERVER_ARGS[@]}")
+  [ -z "${3:-}" ] || ESTOQUE=$3
   # The baseline binary (the core issue's) predates API keys and throttling: no options for them.
-  [ -z "${3:-}" ] || { ESTOQUE=$3; BENCH_SERVER_ARGS=(); }
+  [ -z "${4:-}" ] || BENCH_SERVER_ARGS=()
   start_server ${SERVER_ARGS:-}
   ESTOQUE=$load_binary; BENCH_SERVER_ARGS=("${saved_args[@]}")
   load "$kind" --duration 2 --freshness-every 0 >/dev/null 2>&1   # warm-up
@@ -81,9 +84,11 @@ RESULTS=()
 for round in $(seq 1 "$RUNS"); do
   run_one posicoes
   run_one vendas
-  [ -z "${BASELINE_ESTOQUE:-}" ] || run_one posicoes base "$BASELINE_ESTOQUE"
+  [ -z "${BEFORE_ESTOQUE:-}" ] || run_one vendas before "$BEFORE_ESTOQUE"
+  [ -z "${BASELINE_ESTOQUE:-}" ] || run_one posicoes base "$BASELINE_ESTOQUE" baseline
 done
 KINDS=(posicoes vendas)
+[ -z "${BEFORE_ESTOQUE:-}" ] || KINDS+=(before)
 [ -z "${BASELINE_ESTOQUE:-}" ] || KINDS+=(base)
 echo "medians over $RUNS runs each (C=$CONNS, ${DURATION} s):"
 for kind in "${KINDS[@]}"; do
@@ -96,6 +101,10 @@ done
 ratio=$(awk -v s="$(median vendas applied_items_per_s)" -v p="$(median posicoes applied_items_per_s)" \
   'BEGIN {printf "%.2f", s / p}')
 echo "vendas / posicoes (applied items/s): $ratio"
+if [ -n "${BEFORE_ESTOQUE:-}" ]; then
+  awk -v s="$(median vendas applied_items_per_s)" -v b="$(median before applied_items_per_s)" \
+    'BEGIN {printf "vendas / before vendas (applied items/s): %.2f\n", s / b}'
+fi
 if [ -n "${BASELINE_ESTOQUE:-}" ]; then
   awk -v s="$(median vendas applied_items_per_s)" -v b="$(median base applied_items_per_s)" \
     'BEGIN {printf "vendas / base posicoes (applied items/s): %.2f\n", s / b}'
