@@ -115,6 +115,21 @@ Status ShipTransferLines(Txn& txn, const domain::Transfer& transfer, bool may_go
   return Status::Ok();
 }
 
+// Line `i` of a shipped transfer leaves the destination's em_transito and enters `branch` (the
+// destination on receipt, the source on return) as a transferencia_entrada `step`.
+template <typename Txn>
+Status LeaveTransit(Txn& txn, const domain::Transfer& transfer, std::size_t i,
+                    std::string_view step, std::string_view branch, int64_t at_us) {
+  const domain::TransferLine& line = transfer.lines[i];
+  auto destination = txn.Touch(line.barcode, transfer.destination);
+  if (!destination.ok()) return destination.status();
+  (*destination)->state.in_transit_milli -= line.quantity_milli;
+  txn.MarkDirty(*destination);
+  return RecordFlow(txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia",
+                                      transfer.id, i, step, branch, line.barcode,
+                                      line.quantity_milli, at_us, txn.now_us()));
+}
+
 // Receiving (em_transito -> recebida): the whole shipment arrives in the destination's books (a
 // transferencia_entrada) and leaves its em_transito; what did not arrive (`received`, per line,
 // or everything) is a loss there. Sets each line's received_milli. InvalidArgument when
@@ -133,14 +148,8 @@ Status ReceiveTransferLines(Txn& txn, domain::Transfer& transfer,
                                      " must be between 0 and the quantity shipped");
     }
     line.received_milli = got;
-    auto destination = txn.Touch(line.barcode, transfer.destination);
-    if (!destination.ok()) return destination.status();
-    (*destination)->state.in_transit_milli -= line.quantity_milli;
-    txn.MarkDirty(*destination);
-    Status recorded = RecordFlow(
-        txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer.id, i,
-                          ":recebimento", transfer.destination, line.barcode,
-                          line.quantity_milli, at_us, txn.now_us()));
+    Status recorded =
+        LeaveTransit(txn, transfer, i, ":recebimento", transfer.destination, at_us);
     if (!recorded.ok()) return recorded;
     if (got < line.quantity_milli) {
       domain::Movement loss = FlowMovement(
@@ -159,15 +168,7 @@ Status ReceiveTransferLines(Txn& txn, domain::Transfer& transfer,
 template <typename Txn>
 Status ReturnTransferLines(Txn& txn, const domain::Transfer& transfer, int64_t at_us) {
   for (std::size_t i = 0; i < transfer.lines.size(); ++i) {
-    const domain::TransferLine& line = transfer.lines[i];
-    auto destination = txn.Touch(line.barcode, transfer.destination);
-    if (!destination.ok()) return destination.status();
-    (*destination)->state.in_transit_milli -= line.quantity_milli;
-    txn.MarkDirty(*destination);
-    Status recorded = RecordFlow(
-        txn, FlowMovement(domain::MovementKind::kTransferIn, "transferencia", transfer.id, i,
-                          ":retorno", transfer.source, line.barcode, line.quantity_milli, at_us,
-                          txn.now_us()));
+    Status recorded = LeaveTransit(txn, transfer, i, ":retorno", transfer.source, at_us);
     if (!recorded.ok()) return recorded;
   }
   return Status::Ok();
