@@ -7,11 +7,25 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <vector>
 
 #include <rocksdb/slice.h>
+
+// rocksdb::Allocator (memory/allocator.h, not installed): the interface of the Arena RocksDB
+// passes to GetIterator, for the iterator to live in (RocksDB then only calls its destructor, and
+// the arena frees the memory). Declared as librocksdb defines it (unchanged since 2014; Arena
+// derives from it alone); every test that opens a DB iterator over this memtable goes through it.
+namespace rocksdb {
+class Allocator {
+ public:
+  virtual ~Allocator() {}
+  virtual char* Allocate(size_t bytes) = 0;
+  virtual char* AllocateAligned(size_t bytes, size_t huge_page_size = 0,
+                                Logger* logger = nullptr) = 0;
+  virtual size_t BlockSize() const = 0;
+};
+}  // namespace rocksdb
 
 namespace estoque::store {
 namespace {
@@ -171,20 +185,13 @@ class SkipListRep final : public rocksdb::MemTableRep {
 
   // Beyond RocksDB's arena: the head and the splices, allocated by the writer (so the figure is
   // fixed once the memtable is read-only, as RocksDB's accounting of immutable memtables
-  // requires). Pooled iterators are few and not counted. Called after every insert: no lock.
+  // requires). Called after every insert: no lock.
   size_t ApproximateMemoryUsage() override { return blocks_.AllocatedBytes(); }
 
   class Iterator final : public MemTableRep::Iterator {
    public:
-    Iterator(const SkipListRep* list, bool pooled) : list_(list), pooled_(pooled) {
-      list_->readers_.Enter();
-    }
-    ~Iterator() override {
-      list_->readers_.Leave();
-      // RocksDB only destroys the iterators it asked to place in its arena: their storage goes
-      // back to the pool (nothing of this object is used after this line).
-      if (pooled_) const_cast<SkipListRep*>(list_)->ReleaseIteratorStorage(this);
-    }
+    explicit Iterator(const SkipListRep* list) : list_(list) { list_->readers_.Enter(); }
+    ~Iterator() override { list_->readers_.Leave(); }
     bool Valid() const override { return node_ != nullptr; }
     const char* key() const override { return node_->Entry(); }
     void Next() override { node_ = node_->Next(0); }
@@ -207,14 +214,13 @@ class SkipListRep final : public rocksdb::MemTableRep {
    private:
     const SkipListRep* list_;
     const Node* node_ = nullptr;
-    bool pooled_;
   };
 
   MemTableRep::Iterator* GetIterator(rocksdb::Arena* arena) override {
-    if (arena == nullptr) return new Iterator(this, /*pooled=*/false);
-    // RocksDB will call the destructor but never free the storage (it expects it in its arena,
-    // whose interface is not installed): the storage comes from, and returns to, a pool.
-    return new (AcquireIteratorStorage()) Iterator(this, /*pooled=*/true);
+    if (arena == nullptr) return new Iterator(this);
+    // An Arena is an Allocator (see the declaration above).
+    auto* allocator = reinterpret_cast<rocksdb::Allocator*>(arena);
+    return new (allocator->AllocateAligned(sizeof(Iterator))) Iterator(this);
   }
 
  private:
@@ -381,20 +387,6 @@ class SkipListRep final : public rocksdb::MemTableRep {
     return true;
   }
 
-  void* AcquireIteratorStorage() {
-    std::lock_guard<std::mutex> lock(iterator_mutex_);
-    if (!free_iterators_.empty()) {
-      void* storage = free_iterators_.back();
-      free_iterators_.pop_back();
-      return storage;
-    }
-    return iterator_blocks_.Allocate(sizeof(Iterator));
-  }
-  void ReleaseIteratorStorage(void* storage) {
-    std::lock_guard<std::mutex> lock(iterator_mutex_);
-    free_iterators_.push_back(storage);
-  }
-
   const KeyComparator& compare_;
   Blocks blocks_;  // the head and the splices: the writer's
   Node* head_ = nullptr;
@@ -402,9 +394,6 @@ class SkipListRep final : public rocksdb::MemTableRep {
   std::atomic<int> max_height_{1};
   uint32_t random_ = 0x9e3779b9u;
   mutable ReadersVisibleToTsan readers_;
-  std::mutex iterator_mutex_;  // guards the two below (readers' threads)
-  Blocks iterator_blocks_;
-  std::vector<void*> free_iterators_;
 };
 
 class SkipListFactory final : public rocksdb::MemTableRepFactory {

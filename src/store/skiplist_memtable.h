@@ -18,9 +18,9 @@
 //     last reader;
 //   - keys are ordered by the comparator RocksDB passes (internal key order), so this works for
 //     any user comparator;
-//   - the entries' bytes live in RocksDB's arena (counted against write_buffer_size and the write
-//     buffer manager); node links, splices and arena-mode iterators in this representation's own
-//     blocks, reported by ApproximateMemoryUsage().
+//   - nodes (links and entry) live in RocksDB's memtable arena (counted against write_buffer_size
+//     and the write buffer manager); the head and the insert splices in this representation's own
+//     blocks, reported by ApproximateMemoryUsage(); iterators in the arena RocksDB passes.
 #pragma once
 
 #include <memory>
