@@ -1,10 +1,12 @@
 // The API's JSON codec on its hot paths: decoding the seed's 35-item message (POST /v1/posicoes)
-// and encoding one position (GET /v1/posicoes/{codigo_barra}/{filial}).
+// and a sale of 35 lines (POST /v1/vendas), and encoding one position (GET
+// /v1/posicoes/{codigo_barra}/{filial}).
 #include <string>
 
 #include <benchmark/benchmark.h>
 
-#include "api/inventory_json.h"
+#include "api/sale_json.h"
+#include "api/sale_json.h"
 #include "api/position_json.h"
 
 namespace estoque::api {

@@ -40,11 +40,6 @@ constexpr std::array kBranchMembers = {
     catalog::kFieldAllowNegativeStock,
 };
 
-ApiError InvalidJson(simdjson::error_code error) {
-  return MakeApiError(http::status::bad_request, "invalid_json",
-                      "request body is not valid JSON: " + json::ErrorReason(error));
-}
-
 // Problems found in one body, capped at kErrorDetailsMax listed.
 class Problems {
  public:
@@ -95,17 +90,11 @@ class Record {
   // Reads every member of `object` (at nesting `depth`). Returns simdjson errors (broken JSON);
   // record problems (duplicates) are collected.
   simdjson::error_code Read(ondemand::object& object, std::size_t depth) {
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (auto error = std::move(field_result).get(field)) return error;
-      std::string_view key;
-      if (auto error = json::ReadKey(field, &key)) return error;
-      ondemand::value value = field.value();
+    return json::ForEachMember(object, [&](std::string_view key, ondemand::value value) {
       const std::optional<std::size_t> slot = Slot(key);
       if (slot && members_[*slot]) Problem(known_[*slot], "duplicate key");
       if (!slot || members_[*slot]) {
-        if (auto error = json::ValidateValue(value, depth + 1)) return error;
-        continue;
+        return json::ValidateValue(value, depth + 1);
       }
       Member member;
       if (auto error = value.type().get(member.type)) return error;
@@ -129,8 +118,8 @@ class Record {
           if (auto error = json::ValidateValue(value, depth + 1)) return error;
       }
       members_[*slot] = std::move(member);
-    }
-    return simdjson::SUCCESS;
+      return simdjson::SUCCESS;
+    });
   }
 
   void Problem(std::string_view field, std::string reason) {
@@ -258,19 +247,19 @@ ApiResult<T> DecodeOneRecord(std::string_view body, std::span<const std::string_
                              Fill fill) {
   const simdjson::padded_string padded(body);
   ondemand::document document;
-  if (auto error = json::ThreadParser().iterate(padded).get(document)) return InvalidJson(error);
+  if (auto error = json::ThreadParser().iterate(padded).get(document)) return json::InvalidJson(error);
   ondemand::json_type root_type;
-  if (auto error = document.type().get(root_type)) return InvalidJson(error);
+  if (auto error = document.type().get(root_type)) return json::InvalidJson(error);
   if (root_type != ondemand::json_type::object) {
     return MakeApiError(http::status::bad_request, "invalid_json",
                         "request body must be a JSON object");
   }
   ondemand::object object;
-  if (auto error = document.get_object().get(object)) return InvalidJson(error);
+  if (auto error = document.get_object().get(object)) return json::InvalidJson(error);
   Problems problems;
   Record record(known, std::nullopt, &problems);
-  if (auto error = record.Read(object, 1)) return InvalidJson(error);
-  if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+  if (auto error = record.Read(object, 1)) return json::InvalidJson(error);
+  if (auto error = json::CheckDocumentEnd(document)) return json::InvalidJson(error);
   T value;
   fill(record, &value);
   if (problems.total() > 0) return std::move(problems).ToError(/*items=*/false);
@@ -303,39 +292,39 @@ ApiResult<std::vector<catalog::Product>> DecodeProductList(std::string_view body
                                                            std::size_t items_max) {
   const simdjson::padded_string padded(body);
   ondemand::document document;
-  if (auto error = json::ThreadParser().iterate(padded).get(document)) return InvalidJson(error);
+  if (auto error = json::ThreadParser().iterate(padded).get(document)) return json::InvalidJson(error);
   ondemand::json_type root_type;
-  if (auto error = document.type().get(root_type)) return InvalidJson(error);
+  if (auto error = document.type().get(root_type)) return json::InvalidJson(error);
   if (root_type != ondemand::json_type::array) {
     return MakeApiError(http::status::bad_request, "invalid_json",
                         "request body must be a JSON array of products");
   }
   ondemand::array items;
-  if (auto error = document.get_array().get(items)) return InvalidJson(error);
+  if (auto error = document.get_array().get(items)) return json::InvalidJson(error);
   Problems problems;
   std::vector<catalog::Product> products;
   std::unordered_map<std::string, std::size_t> first_index;  // of each barcode
   std::size_t count = 0;
   for (auto element_result : items) {
     ondemand::value element;
-    if (auto error = std::move(element_result).get(element)) return InvalidJson(error);
+    if (auto error = std::move(element_result).get(element)) return json::InvalidJson(error);
     if (count == items_max) {
       return MakeApiError(http::status::bad_request, "too_many_items",
                           "a batch carries at most " + std::to_string(items_max) + " products");
     }
     const std::size_t index = count++;
     ondemand::json_type type;
-    if (auto error = element.type().get(type)) return InvalidJson(error);
+    if (auto error = element.type().get(type)) return json::InvalidJson(error);
     if (type != ondemand::json_type::object) {
       problems.Add(index, "", "must be an object");
-      if (auto error = json::ValidateValue(element, 2)) return InvalidJson(error);
+      if (auto error = json::ValidateValue(element, 2)) return json::InvalidJson(error);
       continue;
     }
     ondemand::object object;
-    if (auto error = element.get_object().get(object)) return InvalidJson(error);
+    if (auto error = element.get_object().get(object)) return json::InvalidJson(error);
     const std::size_t problems_before = problems.total();
     Record record(kProductMembers, index, &problems);
-    if (auto error = record.Read(object, 2)) return InvalidJson(error);
+    if (auto error = record.Read(object, 2)) return json::InvalidJson(error);
     catalog::Product product;
     ProductFromRecord(record, std::nullopt, require_gtin_check_digit, &product);
     if (!record.flagged(catalog::kFieldBarcode)) {
@@ -347,7 +336,7 @@ ApiResult<std::vector<catalog::Product>> DecodeProductList(std::string_view body
     }
     if (problems.total() == problems_before) products.push_back(std::move(product));
   }
-  if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+  if (auto error = json::CheckDocumentEnd(document)) return json::InvalidJson(error);
   if (problems.total() > 0) return std::move(problems).ToError(/*items=*/true);
   if (count == 0) return MakeApiError(http::status::bad_request, "empty", "the batch has no items");
   return products;

@@ -17,6 +17,7 @@
 #include "api/json_writer.h"
 #include "api/position_json.h"
 #include "api/request_checks.h"
+#include "api/sale_json.h"
 #include "api/scoped_page.h"
 #include "common/clock.h"
 #include "domain/quantity.h"
@@ -122,14 +123,23 @@ bool CheckMovementsScope(RouteRequest& request, Responder& respond,
 
 void IngestSale(const ServiceContext& context, RouteRequest& request, Responder& respond) {
   if (!CheckJsonMediaType(request, respond)) return;
-  ApiResult<domain::Sale> sale = DecodeSaleBody(request.http.body(), MakeDecodeContext(context));
+  // The decoder looks every line's product up (its unit); counting the known ones spares a sale
+  // of catalogued products the second lookup of RegisterSaleProducts.
+  InventoryDecodeContext decode = MakeDecodeContext(context);
+  std::size_t known_lines = 0;
+  decode.unit_of = [catalog = context.catalog, &known_lines](std::string_view barcode) {
+    std::optional<domain::Unit> unit = catalog->UnitOf(barcode);
+    if (unit.has_value()) ++known_lines;
+    return unit;
+  };
+  ApiResult<domain::Sale> sale = DecodeSaleBody(request.http.body(), decode);
   if (!sale.ok()) {
     RespondError(respond, request.http, sale.error());
     return;
   }
   if (!CheckBranchAccess(request, respond, "filial", sale.value().branch)) return;
   if (!CheckAcceptingWrites(context, request, respond)) return;
-  RegisterSaleProducts(context, sale.value());
+  if (known_lines < sale.value().lines.size()) RegisterSaleProducts(context, sale.value());
   std::string fields = "\"venda_id\":";
   JsonWriter::AppendQuotedTo(fields, sale.value().id);
   fields += ",\"itens\":" + std::to_string(sale.value().lines.size());

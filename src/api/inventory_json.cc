@@ -81,10 +81,9 @@ struct Line {
   int64_t quantity_milli = 0;
 };
 
-// "itens": 1..kItemsPerMessageMax objects {codigo_barra, quantidade > 0}; distinct barcodes when
-// `distinct`.
+// "itens": 1..kItemsPerMessageMax objects {codigo_barra, quantidade > 0} with distinct barcodes
+// (transfers and reservations; sales, which may repeat a barcode, have their own decoder).
 std::vector<Line> ReadLines(FieldReader& reader, const InventoryDecodeContext& context,
-                            bool distinct,
                             std::vector<ErrorDetail>* details) {
   std::vector<Line> lines;
   const JsonNode* items = reader.Array("itens", true);
@@ -108,7 +107,7 @@ std::vector<Line> ReadLines(FieldReader& reader, const InventoryDecodeContext& c
     line_reader.CheckDuplicates();
     std::optional<std::string> barcode = ReadBarcode(line_reader, context);
     std::optional<int64_t> quantity = ReadLineQuantity(line_reader, context, barcode, true);
-    if (barcode.has_value() && distinct && !seen.insert(*barcode).second) {
+    if (barcode.has_value() && !seen.insert(*barcode).second) {
       line_reader.Fail("codigo_barra", "repeated: list each product once");
       continue;
     }
@@ -125,28 +124,6 @@ ApiResult<JsonNode> ParseObject(std::string_view body, std::string_view what) {
 }
 
 }  // namespace
-
-ApiResult<domain::Sale> DecodeSaleBody(std::string_view body,
-                                       const InventoryDecodeContext& context) {
-  ApiResult<JsonNode> root = ParseObject(body, "a sale");
-  if (!root.ok()) return std::move(root).error();
-  std::vector<ErrorDetail> details;
-  FieldReader reader(root.value(), &details);
-  reader.CheckDuplicates();
-  domain::Sale sale;
-  std::optional<std::string> id = ReadId(reader, "venda_id");
-  std::optional<std::string> branch = ReadBranch(reader, "filial");
-  std::vector<Line> lines = ReadLines(reader, context, false, &details);
-  std::optional<int64_t> at;
-  if (branch.has_value()) at = reader.Time("data", false, context.zone_of(*branch));
-  if (!details.empty()) return FieldsError("invalid_fields", std::move(details));
-  sale.id = std::move(*id);
-  sale.branch = std::move(*branch);
-  sale.event_at_us = at.value_or(context.now_us);
-  sale.origin = "pdv";
-  for (Line& line : lines) sale.lines.push_back({std::move(line.barcode), line.quantity_milli});
-  return sale;
-}
 
 ApiResult<int64_t> DecodeEventTimeBody(std::string_view body, const domain::TimeZone& zone,
                                        int64_t now_us) {
@@ -280,7 +257,7 @@ ApiResult<domain::Transfer> DecodeTransferBody(std::string_view body,
   if (source.has_value() && destination.has_value() && *source == *destination) {
     reader.Fail("destino", "must differ from origem");
   }
-  std::vector<Line> lines = ReadLines(reader, context, true, &details);
+  std::vector<Line> lines = ReadLines(reader, context, &details);
   if (!details.empty()) return FieldsError("invalid_fields", std::move(details));
   domain::Transfer transfer;
   transfer.id = std::move(*id);
@@ -358,7 +335,7 @@ ApiResult<domain::Reservation> DecodeReservationBody(std::string_view body,
   reader.CheckDuplicates();
   std::optional<std::string> id = ReadId(reader, "id");
   std::optional<std::string> branch = ReadBranch(reader, "filial");
-  std::vector<Line> lines = ReadLines(reader, context, true, &details);
+  std::vector<Line> lines = ReadLines(reader, context, &details);
   std::optional<int64_t> expires;
   if (branch.has_value()) {
     expires = reader.Time("expira_em", true, context.zone_of(*branch));

@@ -33,9 +33,7 @@ struct InventoryDecodeContext {
   std::string default_origin = "api";  // origin of a movement without "origem" (the key's id)
 };
 
-// POST /v1/vendas: {"venda_id", "filial", "itens": [{"codigo_barra", "quantidade" > 0}],
-// "data"?}. A barcode may repeat. origin = "pdv".
-ApiResult<domain::Sale> DecodeSaleBody(std::string_view body, const InventoryDecodeContext& context);
+// POST /v1/vendas: DecodeSaleBody in sale_json.h (a streaming decoder: the hot path of sales).
 
 // Bodies that only carry an optional event time: {"data"?} or an empty body. Returns the time
 // (context.now_us when absent), zone-less times read in `zone`.

@@ -13,6 +13,11 @@ ondemand::parser& ThreadParser() {
 
 std::string ErrorReason(simdjson::error_code error) { return simdjson::error_message(error); }
 
+ApiError InvalidJson(simdjson::error_code error) {
+  return MakeApiError(boost::beast::http::status::bad_request, "invalid_json",
+                      "request body is not valid JSON: " + ErrorReason(error));
+}
+
 std::string_view TrimToken(std::string_view token) {
   while (!token.empty()) {
     const char c = token.back();

@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <simdjson.h>
+
+#include "api/api_error.h"
 
 namespace estoque::api::json {
 
@@ -18,6 +21,9 @@ simdjson::ondemand::parser& ThreadParser();
 
 // simdjson's description of `error`, for "invalid_json" messages.
 std::string ErrorReason(simdjson::error_code error);
+
+// 400 "invalid_json", "request body is not valid JSON: " + ErrorReason(error).
+ApiError InvalidJson(simdjson::error_code error);
 
 // `raw_json_token()` text without the whitespace simdjson leaves after it.
 std::string_view TrimToken(std::string_view token);
@@ -32,6 +38,20 @@ simdjson::error_code ReadString(simdjson::ondemand::value& value, std::string_vi
 
 // The key of `field`, read like ReadString. Call at most once per field.
 simdjson::error_code ReadKey(simdjson::ondemand::field& field, std::string_view* key);
+
+// Calls `visit(key, value)` (key as ReadKey gives it, value an ondemand::value) for each member
+// of `object` in body order; stops at the first error simdjson finds or `visit` returns.
+template <typename Visit>
+simdjson::error_code ForEachMember(simdjson::ondemand::object& object, const Visit& visit) {
+  for (auto field_result : object) {
+    simdjson::ondemand::field field;
+    if (auto error = std::move(field_result).get(field)) return error;
+    std::string_view key;
+    if (auto error = ReadKey(field, &key)) return error;
+    if (auto error = visit(key, field.value())) return error;
+  }
+  return simdjson::SUCCESS;
+}
 
 // Reads `value` and everything inside it, so any syntax error in it surfaces. `depth` is the
 // nesting depth of `value` itself (the root is 1). Returns SUCCESS, DEPTH_ERROR if a container is

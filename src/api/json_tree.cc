@@ -12,12 +12,14 @@ namespace {
 namespace http = boost::beast::http;
 namespace ondemand = simdjson::ondemand;
 
+// Builds `value`, at nesting `depth` (the root is 1). Like json::ValidateValue, only containers
+// count towards limits::kJsonDepthMax.
 simdjson::error_code Build(ondemand::value value, std::size_t depth, JsonNode* out) {
-  if (depth > limits::kJsonDepthMax) return simdjson::DEPTH_ERROR;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return error;
   switch (type) {
     case ondemand::json_type::object: {
+      if (depth > limits::kJsonDepthMax) return simdjson::DEPTH_ERROR;
       out->kind = JsonNode::Kind::kObject;
       ondemand::object object;
       if (auto error = value.get_object().get(object)) return error;
@@ -35,6 +37,7 @@ simdjson::error_code Build(ondemand::value value, std::size_t depth, JsonNode* o
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::array: {
+      if (depth > limits::kJsonDepthMax) return simdjson::DEPTH_ERROR;
       out->kind = JsonNode::Kind::kArray;
       ondemand::array array;
       if (auto error = value.get_array().get(array)) return error;
@@ -124,11 +127,6 @@ simdjson::error_code BuildScalarRoot(ondemand::document& document, ondemand::jso
   return simdjson::INCORRECT_TYPE;
 }
 
-ApiError InvalidJson(simdjson::error_code error) {
-  return MakeApiError(http::status::bad_request, "invalid_json",
-                      "request body is not valid JSON: " + json::ErrorReason(error));
-}
-
 }  // namespace
 
 const JsonNode* JsonNode::Find(std::string_view name) const {
@@ -141,17 +139,17 @@ const JsonNode* JsonNode::Find(std::string_view name) const {
 ApiResult<JsonNode> ParseJsonTree(std::string_view body) {
   const simdjson::padded_string padded(body);
   ondemand::document document;
-  if (auto error = json::ThreadParser().iterate(padded).get(document)) return InvalidJson(error);
+  if (auto error = json::ThreadParser().iterate(padded).get(document)) return json::InvalidJson(error);
   JsonNode root;
   ondemand::json_type type;
-  if (auto error = document.type().get(type)) return InvalidJson(error);
+  if (auto error = document.type().get(type)) return json::InvalidJson(error);
   if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
     ondemand::value value;
-    if (auto error = document.get_value().get(value)) return InvalidJson(error);
-    if (auto error = Build(value, 1, &root)) return InvalidJson(error);
-    if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+    if (auto error = document.get_value().get(value)) return json::InvalidJson(error);
+    if (auto error = Build(value, 1, &root)) return json::InvalidJson(error);
+    if (auto error = json::CheckDocumentEnd(document)) return json::InvalidJson(error);
   } else if (auto error = BuildScalarRoot(document, type, body, &root)) {
-    return InvalidJson(error);
+    return json::InvalidJson(error);
   }
   return root;
 }

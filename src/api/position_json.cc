@@ -24,11 +24,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-ApiError InvalidJson(simdjson::error_code error) {
-  return MakeApiError(http::status::bad_request, "invalid_json",
-                      "request body is not valid JSON: " + json::ErrorReason(error));
-}
-
 // Members of an item the decoder knows; one bit each in ItemDecoder::seen_.
 enum class Member : unsigned {
   kBarcode = 1u << 0,
@@ -167,12 +162,7 @@ class BodyDecoder {
     std::pair<Member, std::string_view> time_texts[2];
     std::size_t time_text_count = 0;
 
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (auto error = std::move(field_result).get(field)) return error;
-      std::string_view key;
-      if (auto error = json::ReadKey(field, &key)) return error;
-      ondemand::value value = field.value();
+    if (auto error = json::ForEachMember(object, [&](std::string_view key, ondemand::value value) {
       const Member member = LookupMember(key);
       const unsigned bit = static_cast<unsigned>(member);
       const bool duplicate = member == Member::kUnknown ? !unknown_keys.emplace(key).second
@@ -180,19 +170,17 @@ class BodyDecoder {
       seen |= bit;
       if (duplicate) problems_.Add(index, key, "duplicate key");
       if (duplicate || member == Member::kUnknown) {
-        if (auto error = json::ValidateValue(value, depth + 1)) return error;
-        continue;
+        return json::ValidateValue(value, depth + 1);
       }
       if (member == Member::kQuantity) {
-        if (auto error = DecodeQuantity(value, index, depth + 1, &position)) return error;
-        continue;
+        return DecodeQuantity(value, index, depth + 1, &position);
       }
       std::string_view text;
       bool is_string = false;
       if (auto error = ReadStringField(value, index, key, depth + 1, &text, &is_string)) {
         return error;
       }
-      if (!is_string) continue;
+      if (!is_string) return simdjson::SUCCESS;
       switch (member) {
         case Member::kBarcode:
           CheckField(index, key, domain::ValidateBarcode(text, options_.require_gtin_check_digit));
@@ -216,6 +204,9 @@ class BodyDecoder {
         case Member::kUnknown:
           break;
       }
+      return simdjson::SUCCESS;
+    })) {
+      return error;
     }
 
     const domain::TimeZone zone = options_.zone_of && domain::ValidateBranch(position.branch).ok()
@@ -350,20 +341,20 @@ ApiResult<std::vector<domain::Position>> DecodePositionsBody(std::string_view bo
                                                              const PositionDecodeOptions& options) {
   const simdjson::padded_string padded(body);
   ondemand::document document;
-  if (auto error = json::ThreadParser().iterate(padded).get(document)) return InvalidJson(error);
+  if (auto error = json::ThreadParser().iterate(padded).get(document)) return json::InvalidJson(error);
   ondemand::json_type root_type;
-  if (auto error = document.type().get(root_type)) return InvalidJson(error);
+  if (auto error = document.type().get(root_type)) return json::InvalidJson(error);
 
   BodyDecoder decoder(options, body.size());
   std::optional<ApiError> items_error;
   if (root_type == ondemand::json_type::array) {
     ondemand::array items;
-    if (auto error = document.get_array().get(items)) return InvalidJson(error);
-    if (auto error = decoder.DecodeItems(items, 1)) return InvalidJson(error);
+    if (auto error = document.get_array().get(items)) return json::InvalidJson(error);
+    if (auto error = decoder.DecodeItems(items, 1)) return json::InvalidJson(error);
   } else if (root_type == ondemand::json_type::object) {
     bool found_items = false;
     if (auto error = DecodeRootObject(document, decoder, &found_items, &items_error)) {
-      return InvalidJson(error);
+      return json::InvalidJson(error);
     }
     if (!found_items) items_error = ItemsMemberError("required");
   } else {
@@ -377,7 +368,7 @@ ApiResult<std::vector<domain::Position>> DecodePositionsBody(std::string_view bo
                         "a message carries at most " +
                             std::to_string(limits::kItemsPerMessageMax) + " items");
   }
-  if (auto error = json::CheckDocumentEnd(document)) return InvalidJson(error);
+  if (auto error = json::CheckDocumentEnd(document)) return json::InvalidJson(error);
   if (items_error) return std::move(*items_error);
   if (decoder.problems().total() > 0) return std::move(decoder.problems()).ToError();
   if (decoder.item_count() == 0) {

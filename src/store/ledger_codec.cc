@@ -148,11 +148,8 @@ void BeginLedgerBranchGroup(std::string* value) {
   value->push_back(static_cast<char>(kLedgerBranchGroupVersion));
 }
 
-void AppendLedgerBranchGroupMember(std::string_view id, std::string_view barcode,
+void AppendLedgerBranchGroupMember(std::string_view suffix, std::string_view barcode,
                                    std::string* value) {
-  const std::size_t hash = id.find('#');
-  assert(hash != std::string_view::npos);
-  const std::string_view suffix = id.substr(hash + 1);
   assert(suffix.size() <= std::numeric_limits<uint8_t>::max() &&
          barcode.size() <= std::numeric_limits<uint8_t>::max());
   value->push_back(static_cast<char>(suffix.size()));

@@ -47,9 +47,10 @@ std::string MovementIdentity(std::string_view origin, std::string_view id);
 bool IsBranchIndexGroupable(const domain::Movement& movement);
 // Group value: u8 version | repeated { u8 suffix_len | suffix | u8 barcode_len | barcode }, one
 // per member after the first, in (id, barcode) order; a member's id is the first member's id up
-// to and including its '#', then the suffix. Start with Begin, then Append each later member.
+// to and including its '#', then the suffix. Start with Begin, then Append each later member
+// (`id_suffix`: its id after the '#').
 void BeginLedgerBranchGroup(std::string* value);
-void AppendLedgerBranchGroupMember(std::string_view id, std::string_view barcode,
+void AppendLedgerBranchGroupMember(std::string_view id_suffix, std::string_view barcode,
                                    std::string* value);
 // The movements (barcode, branch, event_at_us, origin, id) one branch index entry names, in index
 // order, into *out (resized; its elements' strings reused). Corruption if malformed.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -73,9 +74,9 @@ constexpr int kLevel0FilesBeforeCompactionWide = 8;
 
 // The key up to and including its `delimiters`-th 0x00 byte (the whole key if it has fewer):
 // "barcode\0branch\0" of a ledger key (2), "branch\0" of a ledger_by_branch key (1). Used only
-// as the memtable insert hint: RocksDB remembers where the previous key of the same prefix went,
-// so appending a product-branch's next movement is a few comparisons instead of a search of the
-// whole memtable (measured: the memtable insert was the largest cost of ingest without it).
+// as the memtable insert hint: the memtable remembers where the previous key of the same prefix
+// went, so appending a product-branch's next movement is a few comparisons instead of a search of
+// the whole memtable (measured: the memtable insert was the largest cost of ingest without it).
 class DelimitedPrefix final : public rocksdb::SliceTransform {
  public:
   explicit DelimitedPrefix(int delimiters)
@@ -114,9 +115,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
 
   rocksdb::ColumnFamilyOptions family;
   // Our skiplist, not librocksdb's (store/skiplist_memtable.h: Debian's library is built with
-  // assertions, which made the memtable insert the largest cost of ingest).
-  static const std::shared_ptr<rocksdb::MemTableRepFactory> memtable = NewSkipListMemTableFactory();
-  family.memtable_factory = memtable;
+  // assertions, which made the memtable insert the largest cost of ingest), with its own insert
+  // hints by prefix: the whole key for positions, DelimitedPrefix for the ledger's families.
+  static const std::shared_ptr<rocksdb::MemTableRepFactory> plain = NewSkipListMemTableFactory();
+  static const std::shared_ptr<rocksdb::MemTableRepFactory> by_key = NewSkipListMemTableFactory(
+      std::shared_ptr<const rocksdb::SliceTransform>(rocksdb::NewNoopTransform()));
+  static const std::shared_ptr<rocksdb::MemTableRepFactory> by_delimited[] = {
+      plain, NewSkipListMemTableFactory(std::make_shared<DelimitedPrefix>(1)),
+      NewSkipListMemTableFactory(std::make_shared<DelimitedPrefix>(2))};
+  family.memtable_factory = plain;
   family.write_buffer_size = options.write_buffer_bytes;
   family.max_write_buffer_number = 2;
   family.level_compaction_dynamic_level_bytes = true;
@@ -146,7 +153,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
     // Each position is overwritten again and again: remembering, per key, where its last version
     // went into the memtable makes the next insert a few comparisons instead of a full skiplist
     // search (~250 bytes of memtable per distinct key).
-    family.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
+    family.memtable_factory = by_key;
   }
   if (access == Access::kAppendPerPrefix && point_reads) {
     // The ledger is also read by whole key: is this older PDV count already recorded (mostly
@@ -156,7 +163,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
   }
   if (access == Access::kAppendPerPrefix) {
     family.level0_file_num_compaction_trigger = kLevel0FilesBeforeCompactionWide;
-    family.memtable_insert_with_hint_prefix_extractor.reset(new DelimitedPrefix(hint_delimiters));
+    assert(hint_delimiters >= 1 && hint_delimiters <= 2);
+    family.memtable_factory = by_delimited[hint_delimiters];
   }
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return family;
@@ -251,8 +259,8 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   db_options.db_write_buffer_size = kMemtableBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.max_total_wal_size = kWalBudgetWriteBuffers * options.write_buffer_bytes;
   db_options.skip_stats_update_on_db_open = true;  // faster restart
-  // Memtable insert hints (below) and our skiplist (one writer, store/skiplist_memtable.h) need
-  // non-concurrent memtable writes.
+  // Our skiplist and its insert hints (one writer, store/skiplist_memtable.h) need non-concurrent
+  // memtable writes.
   db_options.allow_concurrent_memtable_write = false;
   // The queue's fsync'ed enqueue writes must not wait behind the worker's large apply batch while
   // it is inserted into the memtables: pipelined writes let the next group's WAL write (and

@@ -248,7 +248,8 @@ void StockTxn::AddToIndexGroup(const domain::Movement& movement) {
     }
     group = &index_groups_[found->second];
   }
-  group->members.emplace_back(movement.id, movement.barcode);
+  group->members.emplace_back(std::string_view(movement.id).substr(movement.reference.size() + 1),
+                              movement.barcode);
 }
 
 void StockTxn::WriteIndexGroups() {
@@ -258,7 +259,9 @@ void StockTxn::WriteIndexGroups() {
     head.branch = group.branch;
     head.event_at_us = group.event_at_us;
     head.origin = group.origin;
-    head.id = group.members.front().first;
+    head.id = group.reference;
+    head.id.push_back('#');
+    head.id.append(group.members.front().first);
     head.barcode = group.members.front().second;
     AssignLedgerBranchKey(head, &key_scratch_);
     scratch_.clear();

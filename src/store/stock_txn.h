@@ -120,7 +120,9 @@ class StockTxn {
     int64_t event_at_us = 0;
     std::string origin;
     std::string reference;
-    std::vector<std::pair<std::string, std::string>> members;  // (id, barcode)
+    // (id after "<reference>#", barcode): in that order as in (id, barcode) order, and short
+    // enough to need no allocation
+    std::vector<std::pair<std::string, std::string>> members;
   };
 
   Entry* Insert(std::string_view barcode, std::string_view branch, std::string key);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "api/inventory_json.h"
+#include "common/limits.h"
 
 namespace estoque::api {
 namespace {
@@ -60,10 +61,24 @@ TEST(JsonTree, ScalarBodyOfAnObjectEndpointSaysSo) {
   InventoryDecodeContext context;
   context.zone_of = [](std::string_view) { return *domain::TimeZone::Locate("UTC"); };
   context.unit_of = [](std::string_view) { return std::nullopt; };
-  ApiResult<domain::Sale> sale = DecodeSaleBody(R"("venda")", context);
-  ASSERT_FALSE(sale.ok());
-  EXPECT_EQ(sale.error().code, "invalid_json");
-  EXPECT_EQ(sale.error().message, "request body must be a JSON object (a sale)");
+  ApiResult<domain::Transfer> transfer = DecodeTransferBody(R"("transferencia")", context);
+  ASSERT_FALSE(transfer.ok());
+  EXPECT_EQ(transfer.error().code, "invalid_json");
+  EXPECT_EQ(transfer.error().message, "request body must be a JSON object (a transfer)");
+}
+
+// Containers nested `depth` deep around a scalar: [[...[0]...]].
+std::string Nested(std::size_t depth) {
+  return std::string(depth, '[') + "0" + std::string(depth, ']');
+}
+
+// Only containers count towards the depth limit, as in json::ValidateValue (the streaming
+// decoders), so every decoder refuses the same bodies.
+TEST(JsonTree, DepthLimitCountsContainers) {
+  EXPECT_TRUE(ParseJsonTree(Nested(limits::kJsonDepthMax)).ok());
+  ApiResult<JsonNode> deeper = ParseJsonTree(Nested(limits::kJsonDepthMax + 1));
+  ASSERT_FALSE(deeper.ok());
+  EXPECT_EQ(deeper.error().code, "invalid_json");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "api/inventory_json.h"
+#include "api/sale_json.h"
 #include "domain/sale.h"
 #include "domain/timestamp.h"
 #include "domain/unit.h"

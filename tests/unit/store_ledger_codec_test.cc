@@ -70,8 +70,8 @@ TEST(LedgerBranchGroup, EntryExpandsToItsMembersInOrder) {
                                                SaleLine("v1", 2, "7892")};
   std::string value;
   BeginLedgerBranchGroup(&value);
-  AppendLedgerBranchGroupMember(lines[1].id, lines[1].barcode, &value);
-  AppendLedgerBranchGroupMember(lines[2].id, lines[2].barcode, &value);
+  AppendLedgerBranchGroupMember("10", lines[1].barcode, &value);  // ids after "v1#"
+  AppendLedgerBranchGroupMember("2", lines[2].barcode, &value);
   std::vector<domain::Movement> members(7);  // reused, resized
   ASSERT_TRUE(DecodeLedgerBranchEntry(LedgerBranchKey(lines[0]), value, &members).ok());
   ASSERT_EQ(members.size(), 3u);
@@ -92,7 +92,7 @@ TEST(LedgerBranchGroup, MalformedGroupsAreCorruption) {
   const std::string key = LedgerBranchKey(SaleLine("v1", 1, "7893"));
   std::string value;
   BeginLedgerBranchGroup(&value);
-  AppendLedgerBranchGroupMember("v1#2", "7892", &value);
+  AppendLedgerBranchGroupMember("2", "7892", &value);
   std::vector<domain::Movement> members;
   for (std::size_t size = 1; size < value.size(); ++size) {
     if (size == 1) continue;  // a version byte alone is a group without further members

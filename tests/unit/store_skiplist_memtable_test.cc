@@ -37,6 +37,9 @@ enum class Hint { kNone, kFixedPrefix, kWholeKey };
 struct MemTableSetup {
   Hint hint = Hint::kNone;
   bool reverse = false;
+  // The hint prefix goes to the representation (as estoque configures it), not to RocksDB's
+  // memtable_insert_with_hint_prefix_extractor.
+  bool rep_hints = false;
 };
 
 class Db {
@@ -45,14 +48,16 @@ class Db {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.allow_concurrent_memtable_write = false;
-    options.memtable_factory = NewSkipListMemTableFactory();
     options.write_buffer_size = 256 << 20;  // everything stays in the memtable until Flush()
     if (setup.reverse) options.comparator = rocksdb::ReverseBytewiseComparator();
+    std::shared_ptr<const rocksdb::SliceTransform> prefix;
     if (setup.hint == Hint::kFixedPrefix) {
-      options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+      prefix.reset(rocksdb::NewFixedPrefixTransform(4));
     } else if (setup.hint == Hint::kWholeKey) {
-      options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
+      prefix.reset(rocksdb::NewNoopTransform());
     }
+    options.memtable_factory = NewSkipListMemTableFactory(setup.rep_hints ? prefix : nullptr);
+    if (!setup.rep_hints) options.memtable_insert_with_hint_prefix_extractor = prefix;
     rocksdb::DB* db = nullptr;
     rocksdb::Status opened = rocksdb::DB::Open(options, dir, &db);
     EXPECT_TRUE(opened.ok()) << opened.ToString();
@@ -221,11 +226,14 @@ TEST_P(SkipListMemTableModelTest, EveryReadEqualsTheModelBeforeAndAfterFlushAndA
 INSTANTIATE_TEST_SUITE_P(Patterns, SkipListMemTableModelTest,
                          ::testing::Values(MemTableSetup{Hint::kNone, false}, MemTableSetup{Hint::kFixedPrefix, false},
                                            MemTableSetup{Hint::kWholeKey, false}, MemTableSetup{Hint::kNone, true},
-                                           MemTableSetup{Hint::kFixedPrefix, true}));
+                                           MemTableSetup{Hint::kFixedPrefix, true},
+                                           MemTableSetup{Hint::kFixedPrefix, false, true},
+                                           MemTableSetup{Hint::kWholeKey, false, true},
+                                           MemTableSetup{Hint::kFixedPrefix, true, true}));
 
 TEST(SkipListMemTableTest, ManyVersionsOfOneKeyKeepTheNewestFirst) {
   TempDir dir;
-  Db db(dir.path(), MemTableSetup{Hint::kWholeKey, false});
+  Db db(dir.path(), MemTableSetup{Hint::kWholeKey, false, true});
   std::vector<const rocksdb::Snapshot*> snapshots;
   for (int version = 0; version < 2000; ++version) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "k", std::to_string(version)).ok());
@@ -247,7 +255,7 @@ TEST(SkipListMemTableTest, ManyVersionsOfOneKeyKeepTheNewestFirst) {
 // up to what the writer had acknowledged before it started (nothing published is half-built).
 TEST(SkipListMemTableTest, ReadersBesideTheWriterSeeSortedCompleteData) {
   TempDir dir;
-  Db db(dir.path(), MemTableSetup{Hint::kFixedPrefix, false});
+  Db db(dir.path(), MemTableSetup{Hint::kFixedPrefix, false, true});
   constexpr int kKeys = 20000;
   std::atomic<int> written{0};
   std::atomic<bool> failed{false};
