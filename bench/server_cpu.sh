@@ -20,7 +20,7 @@ load() {  # load SECONDS
     --branches 2 --batch 35 --connections "$CONNS" --progress 0 --duration "$1" --freshness-every 0
 }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$SERVER_PID/stat"; }
-start_server
+start_server ${SERVER_ARGS:-}
 load 2 >/dev/null 2>&1
 sleep 1
 before=$(cpu_s)

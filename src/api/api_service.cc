@@ -205,10 +205,11 @@ bool IsWrite(const Route& route) {
 // Wraps the responder of a write: a 503 answered while the storage refuses writes becomes the
 // storage's own error (507 or 503 storage_unavailable), so a write that raced the disk running out
 // learns why, whichever layer noticed first (the queue's committer, a store write).
-Responder StorageAware(Responder respond, const store::PositionStore* store) {
-  return [respond = std::move(respond), store](HttpResponse response) mutable {
+// `store` and `config` outlive the service (the context itself is the caller's local).
+Responder StorageAware(Responder respond, const store::PositionStore* store, const ApiConfig* config) {
+  return [respond = std::move(respond), store, config](HttpResponse response) mutable {
     if (response.result() == http::status::service_unavailable) {
-      const store::StorageCondition storage = store->Storage();
+      const store::StorageCondition storage = handlers::WriteStorage(*store, *config);
       if (storage != store::StorageCondition::kOk) {
         response = MakeErrorResponse(StorageError(storage), response.version(),
                                      response.keep_alive());
@@ -300,12 +301,12 @@ void DispatchRequest(const handlers::ServiceContext& context, HttpRequest& reque
       if (IsWrite(route)) {
         // While the storage refuses writes, refuse them here, before any work (and log nothing:
         // the storage monitor logged the change once).
-        const store::StorageCondition storage = context.store->Storage();
+        const store::StorageCondition storage = handlers::WriteStorage(context);
         if (storage != store::StorageCondition::kOk) {
           handlers::RespondError(respond, request, StorageError(storage));
           return;
         }
-        respond = StorageAware(std::move(respond), context.store);
+        respond = StorageAware(std::move(respond), context.store, context.config);
       }
       handlers::RouteRequest route_request{request, std::move(parameters).value(), target.query,
                                            caller};

@@ -2,6 +2,7 @@
 // store or the queue, encode the answer. Every error leaves through api/api_error.h.
 #pragma once
 
+#include <functional>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -32,6 +33,9 @@ struct ApiConfig {
   // The store's requests and capacity units for GET /metrics (empty: the embedded store, whose
   // series are then absent). Called on I/O threads: must be thread-safe.
   store::CapacityUsageSource capacity_usage;
+  // Whether the embedded queue's own database accepts writes (it has its own storage gate, on the
+  // same disk as the store's); empty: no such database. Called on I/O threads: lock-free.
+  std::function<store::StorageCondition()> queue_storage;
 };
 
 // Who may call (null keys: authentication off, every caller may do anything; used by tests of the

@@ -29,6 +29,13 @@ struct ServiceContext {
   std::chrono::steady_clock::time_point started;  // when the service was made (uptime)
 };
 
+// Whether writes are accepted now: the store's storage condition, else the embedded queue's
+// database's (ApiConfig::queue_storage), the first that is not kOk. Lock-free.
+store::StorageCondition WriteStorage(const store::PositionStore& store, const ApiConfig& config);
+inline store::StorageCondition WriteStorage(const ServiceContext& context) {
+  return WriteStorage(*context.store, *context.config);
+}
+
 // One routed request.
 struct RouteRequest {
   HttpRequest& http;                     // handlers may take its body

@@ -8,6 +8,12 @@
 
 namespace estoque::api::handlers {
 
+store::StorageCondition WriteStorage(const store::PositionStore& store, const ApiConfig& config) {
+  const store::StorageCondition condition = store.Storage();
+  if (condition != store::StorageCondition::kOk || !config.queue_storage) return condition;
+  return config.queue_storage();
+}
+
 void Respond(Responder& respond, HttpResponse&& response) {
   assert(respond);
   Responder taken = std::move(respond);
@@ -27,7 +33,7 @@ void RespondError(Responder& respond, const HttpRequest& request, const ApiError
 
 void Health(const ServiceContext& context, RouteRequest& request, Responder& respond) {
   // 200 either way: the process serves reads; "degradado" says writes are refused and why.
-  const store::StorageCondition storage = context.store->Storage();
+  const store::StorageCondition storage = WriteStorage(context);
   std::string body;
   JsonWriter writer(&body);
   writer.BeginObject();
@@ -64,7 +70,7 @@ void QueueStatus(const ServiceContext& context, RouteRequest& request, Responder
   writer.Key("dlq");
   writer.Uint(context.dead_letters != nullptr ? context.dead_letters->Depth() : 0);
   writer.Key("armazenamento");
-  writer.String(StorageWireName(context.store->Storage()));
+  writer.String(StorageWireName(WriteStorage(context)));
   writer.EndObject();
   RespondJson(respond, request.http, std::move(body));
 }

@@ -15,12 +15,11 @@ Status Named(const Status& status, const std::string& what) {
   return Status(status.code(), what + ": " + status.message());
 }
 
-Result<QueueBackend> OpenEmbedded(const ServeConfig& config, store::RocksEngine* engine,
-                                  bool store_consumes_messages) {
+Result<QueueBackend> OpenEmbedded(const ServeConfig& config, store::RocksEngine* engine) {
   queue::EmbeddedQueueOptions options;
   options.max_messages = config.queue_max_messages;
   options.max_bytes = config.queue_max_bytes;
-  options.delete_on_acknowledge = !store_consumes_messages;
+  options.delete_on_acknowledge = true;  // its rows are in its own database, not the store's
   auto embedded = queue::EmbeddedQueue::Open(engine, options);
   if (!embedded.ok()) return Named(embedded.status(), "opening the queue");
   auto dead_letters = queue::EmbeddedDeadLetterQueue::Open(engine, embedded->get());
@@ -86,10 +85,9 @@ Result<QueueBackend> OpenSqs(const ServeConfig& config, store::RocksEngine* engi
 
 }  // namespace
 
-Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* engine,
-                                      bool store_consumes_messages) {
-  if (config.queue == "sqs") return OpenSqs(config, engine);
-  return OpenEmbedded(config, engine, store_consumes_messages);
+Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* queue_engine) {
+  if (config.queue == "sqs") return OpenSqs(config, queue_engine);
+  return OpenEmbedded(config, queue_engine);
 }
 
 }  // namespace estoque::app

@@ -31,10 +31,9 @@ struct QueueBackend {
 // Opens the backend `config.queue` names. For sqs: resolves region, endpoint and credentials from
 // the AWS chains, checks both queues exist, and refuses (InvalidArgument) a data directory whose
 // embedded queue still holds accepted, unapplied messages, which an SQS node would never apply.
-// Errors as the backend's Open, naming what failed. `engine` must outlive the backend.
-// `store_consumes_messages`: the store's PositionStore::ConsumesQueueMessages(); when false (the
-// DynamoDB store), the embedded queue deletes a message's row when it is acknowledged.
-Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* engine,
-                                      bool store_consumes_messages);
+// Errors as the backend's Open, naming what failed. `queue_engine`: the embedded queue's own
+// database (store::EngineLayout::kQueue); it must outlive the backend. The embedded queue deletes
+// a message's row when the worker acknowledges it, after the store's apply is durable.
+Result<QueueBackend> OpenQueueBackend(const ServeConfig& config, store::RocksEngine* queue_engine);
 
 }  // namespace estoque::app

@@ -21,6 +21,7 @@
 #include "auth/rate_limiter.h"
 #include "catalog/rocks_catalog.h"
 #include "common/clock.h"
+#include "queue/queue_rows.h"
 #include "queue/worker.h"
 #include "store/rocksdb_engine.h"
 #include "store/rocks_inventory_store.h"
@@ -31,6 +32,9 @@
 
 namespace estoque::app {
 namespace {
+
+// The queue's database holds messages for milliseconds: a small read cache is plenty.
+constexpr std::size_t kQueueBlockCacheBytes = 8ull << 20;
 
 sigset_t TerminationSignals() {
   sigset_t set;
@@ -123,6 +127,23 @@ int RunServe(const ServeConfig& config) {
   const int64_t open_started_us = MonotonicMicros();
   auto engine = store::RocksEngine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status(), "opening the data directory");
+  // The embedded queue's own database, <data>/queue: an enqueue's fsync then covers the queue's
+  // bytes only, and never waits behind the memtable insert of the worker's apply
+  // (docs/ARCHITECTURE.md, "Two databases"). A data directory of an earlier version kept the
+  // queue in the main database: its rows move over once, here.
+  store::EngineOptions queue_engine_options = engine_options;
+  queue_engine_options.data_dir = queue::QueueDatabaseDir(config.data_dir);
+  queue_engine_options.layout = store::EngineLayout::kQueue;
+  queue_engine_options.block_cache_bytes = kQueueBlockCacheBytes;
+  queue_engine_options.row_cache_bytes = 0;
+  auto queue_engine = store::RocksEngine::Open(queue_engine_options);
+  if (!queue_engine.ok()) return Fail(queue_engine.status(), "opening the queue's database");
+  auto moved = queue::MoveQueueRows(engine->get(), queue_engine->get());
+  if (!moved.ok()) return Fail(moved.status(), "moving the queue into its own database");
+  if (*moved > 0) {
+    spdlog::info("moved {} queued messages and dead letters into {}", *moved,
+                 queue_engine_options.data_dir);
+  }
   // --store: the catalog, keys and audit log on the engine, or in DynamoDB tables (created on
   // first start). The embedded queue, when chosen, stays on the engine either way.
   std::unique_ptr<DynamoBackend> dynamo;
@@ -157,7 +178,7 @@ int RunServe(const ServeConfig& config) {
   }
   store::InventoryStore& store = *inventory;
 
-  auto backend = OpenQueueBackend(config, engine->get(), store.ConsumesQueueMessages());
+  auto backend = OpenQueueBackend(config, queue_engine->get());
   if (!backend.ok()) return Fail(backend.status(), "queue");
   queue::MessageQueue* message_queue = backend->queue.get();
   queue::DeadLetterQueue* dead_letters = backend->dead_letters.get();
@@ -228,10 +249,12 @@ int RunServe(const ServeConfig& config) {
   security.audit = audit;
 
   // Online backups (GET /v1/admin/backup); removes the checkpoint of one a crash cut short.
-  auto backups = backup::Snapshotter::Open(engine->get());
+  auto backups = backup::Snapshotter::Open(engine->get(), queue_engine->get());
   if (!backups.ok()) return Fail(backups.status(), "preparing backups");
 
   api::ApiConfig api_config{*zone, config.require_gtin_check_digit, std::move(capacity_usage)};
+  store::RocksEngine* const queue_db = queue_engine->get();
+  api_config.queue_storage = [queue_db] { return queue_db->storage_condition(); };
   api::ApiService service(&store, message_queue, catalog, api_config, security, backups->get(),
                           dead_letters);
 

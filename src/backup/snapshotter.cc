@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/version.h"
 #include "domain/timestamp.h"
+#include "queue/queue_rows.h"
 #include "store/checkpoint.h"
 
 namespace estoque::backup {
@@ -32,6 +33,9 @@ struct SnapshotShared {
 }  // namespace internal
 
 namespace {
+
+// Read cache of the checkpoint while the queue's rows are written into it.
+constexpr std::size_t kCheckpointCacheBytes = 1ull << 20;
 
 // Removes `dir` and RocksDB's ".tmp" sibling of it (left if a checkpoint was interrupted).
 Status RemoveCheckpoint(const std::string& dir) {
@@ -72,9 +76,22 @@ Result<Manifest> ListCheckpoint(const std::string& dir) {
   return header;
 }
 
+// Writes `rows` into the queue families of the checkpoint in `dir` (opened as a database and
+// closed again, which flushes them into its files).
+Status AddQueueRows(const std::string& dir, const queue::QueueRows& rows) {
+  store::EngineOptions options;
+  options.data_dir = dir;
+  options.block_cache_bytes = kCheckpointCacheBytes;
+  options.row_cache_bytes = 0;
+  Result<std::unique_ptr<store::RocksEngine>> checkpoint = store::RocksEngine::Open(options);
+  if (!checkpoint.ok()) return checkpoint.status();
+  return queue::WriteQueueRows(rows, checkpoint->get());
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Snapshotter>> Snapshotter::Open(const store::RocksEngine* engine) {
+Result<std::unique_ptr<Snapshotter>> Snapshotter::Open(const store::RocksEngine* engine,
+                                                       const store::RocksEngine* queue_engine) {
   assert(engine != nullptr);
   auto shared = std::make_shared<internal::SnapshotShared>();
   shared->checkpoint_dir = (fs::path(engine->options().data_dir) / kCheckpointDirName).string();
@@ -83,11 +100,12 @@ Result<std::unique_ptr<Snapshotter>> Snapshotter::Open(const store::RocksEngine*
     spdlog::warn("removing {}: the checkpoint of a backup that did not finish", shared->checkpoint_dir);
   }
   if (Status s = RemoveCheckpoint(shared->checkpoint_dir); !s.ok()) return s;
-  return std::unique_ptr<Snapshotter>(new Snapshotter(engine, std::move(shared)));
+  return std::unique_ptr<Snapshotter>(new Snapshotter(engine, queue_engine, std::move(shared)));
 }
 
-Snapshotter::Snapshotter(const store::RocksEngine* engine, std::shared_ptr<internal::SnapshotShared> shared)
-    : engine_(engine), shared_(std::move(shared)) {}
+Snapshotter::Snapshotter(const store::RocksEngine* engine, const store::RocksEngine* queue_engine,
+                         std::shared_ptr<internal::SnapshotShared> shared)
+    : engine_(engine), queue_engine_(queue_engine), shared_(std::move(shared)) {}
 
 Snapshotter::~Snapshotter() {
   std::lock_guard lock(worker_mutex_);
@@ -117,7 +135,17 @@ Result<std::unique_ptr<SnapshotStream>> Snapshotter::BeginTaken() {
     return status;
   };
   if (Status s = RemoveCheckpoint(shared_->checkpoint_dir); !s.ok()) return fail(s);
+  // The queue's rows first, then the checkpoint (see Open).
+  queue::QueueRows queued;
+  if (queue_engine_ != nullptr) {
+    Result<queue::QueueRows> read = queue::ReadQueueRows(*queue_engine_);
+    if (!read.ok()) return fail(read.status());
+    queued = std::move(*read);
+  }
   if (Status s = store::CreateCheckpoint(*engine_, shared_->checkpoint_dir); !s.ok()) return fail(s);
+  if (!queued.empty()) {
+    if (Status s = AddQueueRows(shared_->checkpoint_dir, queued); !s.ok()) return fail(s);
+  }
   Result<Manifest> header = ListCheckpoint(shared_->checkpoint_dir);
   if (!header.ok()) return fail(header.status());
   spdlog::info("backup: checkpoint of {} files, {} bytes taken", header->files.size(), header->total_bytes());

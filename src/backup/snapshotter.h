@@ -38,10 +38,17 @@ class Snapshotter {
  public:
   using Done = std::function<void(Result<std::unique_ptr<SnapshotStream>>)>;
 
-  // Removes a checkpoint left in the data directory by a backup a crash cut short. `engine` must
-  // outlive the Snapshotter; streams may outlive both. Unavailable if the leftover cannot be
-  // removed.
-  static Result<std::unique_ptr<Snapshotter>> Open(const store::RocksEngine* engine);
+  // Removes a checkpoint left in the data directory by a backup a crash cut short. `engine` (the
+  // data directory's database) and `queue_engine` (the embedded queue's own, or null if there is
+  // none) must outlive the Snapshotter; streams may outlive both. Unavailable if the leftover
+  // cannot be removed.
+  // A backup holds the queue's waiting messages and dead letters too: they are read (as of one
+  // instant) BEFORE the checkpoint of `engine` is taken and written into the checkpoint's own
+  // queue families, where a server started on the restored copy finds them and moves them into its
+  // queue's database (queue/queue_rows.h). A message applied between the two instants is then in
+  // both, and applying it again changes nothing (exactly-once effects); none can be in neither.
+  static Result<std::unique_ptr<Snapshotter>> Open(const store::RocksEngine* engine,
+                                                   const store::RocksEngine* queue_engine = nullptr);
   // Waits for a Begin running on the background thread.
   ~Snapshotter();
   Snapshotter(const Snapshotter&) = delete;
@@ -60,9 +67,11 @@ class Snapshotter {
   static Status BusyConflict();
   // Begin, the busy flag already taken.
   Result<std::unique_ptr<SnapshotStream>> BeginTaken();
-  Snapshotter(const store::RocksEngine* engine, std::shared_ptr<internal::SnapshotShared> shared);
+  Snapshotter(const store::RocksEngine* engine, const store::RocksEngine* queue_engine,
+              std::shared_ptr<internal::SnapshotShared> shared);
 
   const store::RocksEngine* engine_;
+  const store::RocksEngine* queue_engine_;  // null: no queue of its own to include
   std::shared_ptr<internal::SnapshotShared> shared_;
   std::mutex worker_mutex_;
   std::thread worker_;  // guarded by worker_mutex_: the last BeginAsync's thread

@@ -49,9 +49,11 @@ inline constexpr int64_t kQuantityAbsMilliMax = 1'000'000'000'000'000;  // 10^12
 // Embedded queue bounds (defaults; configurable). When full, writes get 503 + Retry-After.
 inline constexpr std::size_t kQueueMessagesMaxDefault = 200'000;
 inline constexpr std::size_t kQueueBytesMaxDefault = 512ull * 1024 * 1024;
-// Messages the worker applies in one atomic write: the default (best freshness/throughput measured
-// in docs/BENCHMARKS.md) and the most that may be configured.
-inline constexpr std::size_t kApplyBatchMessagesDefault = 256;
+// Messages the worker applies in one atomic write: the default and the most that may be
+// configured. The embedded store fsyncs each apply (the queue's rows are in another database and
+// are deleted after it): 512 lets one fsync cover twice the work of 256, which kept up with sales
+// ingest where 256 fell behind (docs/BENCHMARKS.md, "The queue in its own database").
+inline constexpr std::size_t kApplyBatchMessagesDefault = 512;
 inline constexpr std::size_t kApplyBatchMessagesMax = 512;
 
 // Poison messages (docs/RELIABILITY.md): attempts at a message whose failure is its own (it does

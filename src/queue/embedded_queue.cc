@@ -10,11 +10,11 @@
 
 #include "common/clock.h"
 #include "queue/message_codec.h"
+#include "queue/queue_rows.h"
 
 namespace estoque::queue {
 namespace {
 
-constexpr std::string_view kNextIdKey = "queue.next_id";
 
 rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 
@@ -52,7 +52,7 @@ Result<std::unique_ptr<EmbeddedQueue>> EmbeddedQueue::Open(store::RocksEngine* e
 
   std::string next_id_bytes;
   rocksdb::Status read =
-      db->Get(rocksdb::ReadOptions(), engine->meta(), ToSlice(kNextIdKey), &next_id_bytes);
+      db->Get(rocksdb::ReadOptions(), engine->meta(), ToSlice(kQueueNextIdKey), &next_id_bytes);
   if (read.ok()) {
     if (next_id_bytes.size() != 8) return Status::Corruption("malformed queue.next_id");
     queue->next_id_ = std::max<uint64_t>(1, store::DecodeQueueKey(next_id_bytes));
@@ -138,7 +138,7 @@ void EmbeddedQueue::CommitLoop() {
       batch_bytes += batch[i].encoded.size();
     }
     const uint64_t next_id = first_id + batch.size();
-    write_batch.Put(engine_->meta(), ToSlice(kNextIdKey), store::QueueKey(next_id));
+    write_batch.Put(engine_->meta(), ToSlice(kQueueNextIdKey), store::QueueKey(next_id));
     const Status status = engine_->Write(write_options, &write_batch, "enqueue");
 
     {

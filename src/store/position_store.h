@@ -39,8 +39,9 @@ struct IngestBatch {
   std::span<const domain::SaleCancel> cancels;
   std::span<const uint64_t> consumed_message_ids;
   // true: consumed_message_ids are rows of the engine's queue column family, removed by this
-  // apply when the store ConsumesQueueMessages() (the embedded queue); false: ids of a queue that
-  // lives elsewhere (SQS), only counted.
+  // apply when the store ConsumesQueueMessages(); false: ids of a queue that lives elsewhere (the
+  // embedded queue's own database, SQS), only counted, and deleted by the consumer after the
+  // apply returns, so the apply's write is made durable (fsync'ed) before it returns.
   bool remove_queue_rows = true;
 };
 
@@ -101,8 +102,10 @@ class PositionStore {
     return Apply(batch.positions, batch.consumed_message_ids);
   }
 
-  // True if Apply removes the queue messages itself (embedded backend: queue and store share one
-  // RocksDB write domain). False for backends where the consumer must delete them from the queue.
+  // True if Apply can remove the queue messages itself (the RocksDB store, when the queue's rows
+  // are in its own database: one atomic write). False for backends where the consumer must delete
+  // them from the queue. The server keeps the embedded queue in a database of its own
+  // (store::EngineLayout::kQueue), so there the consumer deletes them either way.
   virtual bool ConsumesQueueMessages() const = 0;
 };
 

@@ -259,7 +259,12 @@ Result<ApplyOutcome> RocksInventoryStore::ApplyBatch(const IngestBatch& batch) {
     }
   }
   // sync=false: the consumed messages are durable in the queue until this write lands.
-  Status committed = txn.Commit(/*sync=*/false);
+  // The messages of a queue in another database (the embedded queue's own, or SQS) are deleted
+  // by the consumer once this returns: the write must be on disk first, or a power failure after
+  // the deletion could lose what the messages carried. Rows of this engine's queue are removed by
+  // this very write instead (above): a crash keeps both or neither, no fsync needed.
+  const bool sync = !batch.remove_queue_rows && !batch.consumed_message_ids.empty();
+  Status committed = txn.Commit(sync);
   if (!committed.ok()) return committed;
   std::lock_guard<std::mutex> lock(stats_mutex_);
   counters_ = next;

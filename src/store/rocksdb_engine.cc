@@ -271,55 +271,70 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
   // Point reads of positions: a hit skips the table lookup (index, data block search) entirely.
   if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   const rocksdb::CompressionType hot = HotCompression();
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(options, cache, Access::kScans, hot)},
-      {"meta", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
-      // Positions are small and read at random: no decompression on a block-cache miss.
-      {"positions", FamilyOptions(options, cache, Access::kPointLookups, rocksdb::kNoCompression)},
-      {"positions_by_branch", FamilyOptions(options, cache, Access::kScans, hot)},
-      // Messages live for milliseconds; compressing them is wasted work.
-      {"queue", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
-      {"products", FamilyOptions(options, cache, Access::kScans, hot)},
-      {"branches", FamilyOptions(options, cache, Access::kScans, hot)},
-      {"ledger", FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 2, /*point_reads=*/true)},
-      {"ledger_by_branch", FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 1)},
-      {"movement_ids", FamilyOptions(options, cache, Access::kIdLookups, hot)},
-      {"sales", FamilyOptions(options, cache, Access::kIdLookups, hot)},
-      {"transfers", FamilyOptions(options, cache, Access::kScans, hot)},
-      {"reservations", FamilyOptions(options, cache, Access::kScans, hot)},
-      {"reservation_expiry", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
-      {"alerts", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
-      {"api_keys", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
-      {"audit", FamilyOptions(options, cache, Access::kScans, hot)},
-      // Poison messages: rare, kept until an operator acts.
-      {"dlq", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression)},
+  // Every family with its options and the member that holds its handle; `queue_layout`: the
+  // family is in the queue's database too (EngineLayout::kQueue).
+  struct Family {
+    std::string name;
+    rocksdb::ColumnFamilyOptions options;
+    rocksdb::ColumnFamilyHandle* RocksEngine::*handle;
+    bool queue_layout;
   };
+  const std::vector<Family> all = {
+      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(options, cache, Access::kScans, hot),
+       &RocksEngine::default_, true},
+      {"meta", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::meta_, true},
+      // Positions are small and read at random: no decompression on a block-cache miss.
+      {"positions", FamilyOptions(options, cache, Access::kPointLookups, rocksdb::kNoCompression),
+       &RocksEngine::positions_, false},
+      {"positions_by_branch", FamilyOptions(options, cache, Access::kScans, hot),
+       &RocksEngine::positions_by_branch_, false},
+      // Messages live for milliseconds; compressing them is wasted work.
+      {"queue", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::queue_, true},
+      {"products", FamilyOptions(options, cache, Access::kScans, hot), &RocksEngine::products_,
+       false},
+      {"branches", FamilyOptions(options, cache, Access::kScans, hot), &RocksEngine::branches_,
+       false},
+      {"ledger",
+       FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 2, /*point_reads=*/true),
+       &RocksEngine::ledger_, false},
+      {"ledger_by_branch", FamilyOptions(options, cache, Access::kAppendPerPrefix, hot, 1),
+       &RocksEngine::ledger_by_branch_, false},
+      {"movement_ids", FamilyOptions(options, cache, Access::kIdLookups, hot),
+       &RocksEngine::movement_ids_, false},
+      {"sales", FamilyOptions(options, cache, Access::kIdLookups, hot), &RocksEngine::sales_,
+       false},
+      {"transfers", FamilyOptions(options, cache, Access::kScans, hot), &RocksEngine::transfers_,
+       false},
+      {"reservations", FamilyOptions(options, cache, Access::kScans, hot),
+       &RocksEngine::reservations_, false},
+      {"reservation_expiry", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::reservation_expiry_, false},
+      {"alerts", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::alerts_, false},
+      {"api_keys", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::api_keys_, false},
+      {"audit", FamilyOptions(options, cache, Access::kScans, hot), &RocksEngine::audit_, false},
+      // Poison messages: rare, kept until an operator acts.
+      {"dlq", FamilyOptions(options, cache, Access::kScans, rocksdb::kNoCompression),
+       &RocksEngine::dlq_, true},
+  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<rocksdb::ColumnFamilyHandle* RocksEngine::*> members;
+  for (const Family& family : all) {
+    if (options.layout == EngineLayout::kQueue && !family.queue_layout) continue;
+    families.emplace_back(family.name, family.options);
+    members.push_back(family.handle);
+  }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status opened = rocksdb::DB::Open(db_options, options.data_dir, families, &handles, &db);
   if (!opened.ok()) return FromRocks(opened, "open " + options.data_dir);
   assert(handles.size() == families.size());
-
   engine->db_ = db;
-  engine->default_ = handles[0];
-  engine->meta_ = handles[1];
-  engine->positions_ = handles[2];
-  engine->positions_by_branch_ = handles[3];
-  engine->queue_ = handles[4];
-  engine->products_ = handles[5];
-  engine->branches_ = handles[6];
-  engine->ledger_ = handles[7];
-  engine->ledger_by_branch_ = handles[8];
-  engine->movement_ids_ = handles[9];
-  engine->sales_ = handles[10];
-  engine->transfers_ = handles[11];
-  engine->reservations_ = handles[12];
-  engine->reservation_expiry_ = handles[13];
-  engine->alerts_ = handles[14];
-  engine->api_keys_ = handles[15];
-  engine->audit_ = handles[16];
-  engine->dlq_ = handles[17];
+  for (std::size_t i = 0; i < handles.size(); ++i) (*engine).*members[i] = handles[i];
 
   std::string version;
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), engine->meta_,
@@ -327,7 +342,7 @@ Result<std::unique_ptr<RocksEngine>> RocksEngine::Open(const EngineOptions& opti
                                  &version);
   const bool upgradable = read.ok() && (version == kFormatVersionV1 || version == kFormatVersionV2);
   if (read.IsNotFound() || upgradable) {
-    if (upgradable) {
+    if (upgradable && engine->ledger_ != nullptr) {
       Status rebuilt = RebuildLedgerBranchIndex(db, engine->ledger_, engine->ledger_by_branch_);
       if (!rebuilt.ok()) return rebuilt;
     }
@@ -366,11 +381,13 @@ Status RocksEngine::Write(const rocksdb::WriteOptions& options, rocksdb::WriteBa
 }
 
 std::vector<rocksdb::ColumnFamilyHandle*> RocksEngine::families() const {
-  return {meta_,      positions_,        positions_by_branch_, queue_,
-          products_,  branches_,         ledger_,              ledger_by_branch_,
-          movement_ids_, sales_,         transfers_,           reservations_,
-          reservation_expiry_, alerts_,       api_keys_,            audit_,
-          dlq_};
+  std::vector<rocksdb::ColumnFamilyHandle*> all = {
+      meta_,        positions_, positions_by_branch_, queue_,         products_,
+      branches_,    ledger_,    ledger_by_branch_,    movement_ids_,  sales_,
+      transfers_,   reservations_, reservation_expiry_, alerts_,      api_keys_,
+      audit_,       dlq_};
+  std::erase(all, nullptr);  // the families the layout does not hold
+  return all;
 }
 
 RocksEngine::~RocksEngine() {

@@ -50,8 +50,19 @@ struct WriteOptions;
 
 namespace estoque::store {
 
+// Which column families a database holds.
+enum class EngineLayout {
+  kStore,  // all of them (above): the data directory's database
+  // "meta", "queue" and "dlq" only: the embedded queue's own database, in <data>/queue, so that
+  // the fsync of an enqueue covers the queue's bytes only and never waits behind the memtable
+  // insert of the worker's apply (docs/ARCHITECTURE.md, "Two databases"). The accessors of the
+  // other families return nullptr.
+  kQueue,
+};
+
 struct EngineOptions {
   std::string data_dir = "./data";  // created if missing; holds the RocksDB files
+  EngineLayout layout = EngineLayout::kStore;
   // true: every write that must be durable (queue enqueue) is fsync'ed before it returns;
   // false ("os" durability): left to the OS page cache, lost on power failure (not on kill -9).
   bool sync_writes = true;
@@ -114,7 +125,7 @@ class RocksEngine {
   rocksdb::ColumnFamilyHandle* api_keys() const { return api_keys_; }
   rocksdb::ColumnFamilyHandle* audit() const { return audit_; }
   rocksdb::ColumnFamilyHandle* dlq() const { return dlq_; }
-  // Every family but "default", in a fixed order (for flushes, checkpoints, tests).
+  // Every family of the layout but "default", in a fixed order (for flushes, checkpoints, tests).
   std::vector<rocksdb::ColumnFamilyHandle*> families() const;
   const EngineOptions& options() const { return options_; }
 

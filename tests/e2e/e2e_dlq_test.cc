@@ -1,4 +1,6 @@
 // End to end: poison messages and the dead-letter queue, against the real binary.
+//   - a message left in the queue of an earlier version (in the data directory's own database) is
+//     moved into the queue's database at start and applied;
 //   - a server is stopped, and two poison messages are written into its queue the way a damaged
 //     disk could leave them (straight into RocksDB, with the next queue ids): one whose bytes do
 //     not decode, and one that decodes but whose apply fails (it names a product-branch whose
@@ -15,6 +17,7 @@
 
 #include "e2e/support/inventory_support.h"
 #include "queue/message_codec.h"
+#include "queue/queue_rows.h"
 #include "store/rocksdb_engine.h"
 
 namespace estoque::e2e {
@@ -27,18 +30,25 @@ constexpr const char* kDamagedBarcode = "78900301";  // its stock value is made 
 constexpr const char* kGoodBarcode = "78900302";
 const std::string kUndecodable("\x02junk", 5);  // version 2, then truncated
 
-// Stops nothing: REQUIRES the server is not running on `data_dir`. Writes the two poison messages
-// with the next two queue ids (advancing queue.next_id like the queue does) and damages the stock
-// value the second one needs. Returns their ids.
-std::pair<uint64_t, uint64_t> InjectPoison(const std::string& data_dir) {
+std::unique_ptr<store::RocksEngine> OpenEngine(const std::string& dir, store::EngineLayout layout) {
   store::EngineOptions options;
-  options.data_dir = data_dir;
+  options.data_dir = dir;
+  options.layout = layout;
   Result<std::unique_ptr<store::RocksEngine>> opened = store::RocksEngine::Open(options);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-  if (!opened.ok()) return {0, 0};
-  store::RocksEngine& engine = **opened;
+  return opened.ok() ? std::move(*opened) : nullptr;
+}
+
+// Stops nothing: REQUIRES the server is not running on `data_dir`. Writes the two poison messages
+// into the queue's database with the next two queue ids (advancing queue.next_id like the queue
+// does) and damages the stock value the second one needs. Returns their ids.
+std::pair<uint64_t, uint64_t> InjectPoison(const std::string& data_dir) {
+  std::unique_ptr<store::RocksEngine> queue_db =
+      OpenEngine(queue::QueueDatabaseDir(data_dir), store::EngineLayout::kQueue);
+  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(data_dir, store::EngineLayout::kStore);
+  if (queue_db == nullptr || store_db == nullptr) return {0, 0};
   std::string next;
-  EXPECT_TRUE(engine.db()->Get(rocksdb::ReadOptions(), engine.meta(), "queue.next_id", &next).ok());
+  EXPECT_TRUE(queue_db->db()->Get(rocksdb::ReadOptions(), queue_db->meta(), "queue.next_id", &next).ok());
   const uint64_t first = store::DecodeQueueKey(next);
 
   queue::Message message;
@@ -51,15 +61,40 @@ std::pair<uint64_t, uint64_t> InjectPoison(const std::string& data_dir) {
   item.updated_at_us = 1'717'236'000'000'000;
   message.items.push_back(item);
 
-  rocksdb::WriteBatch batch;
-  batch.Put(engine.queue(), store::QueueKey(first), kUndecodable);
-  batch.Put(engine.queue(), store::QueueKey(first + 1), queue::EncodeMessage(message));
-  batch.Put(engine.meta(), "queue.next_id", store::QueueKey(first + 2));
-  batch.Put(engine.positions(), store::PositionKey(kDamagedBarcode, kBranch), "\x09unknown version");
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  EXPECT_TRUE(engine.db()->Write(sync, &batch).ok());
+  rocksdb::WriteBatch damage;
+  damage.Put(store_db->positions(), store::PositionKey(kDamagedBarcode, kBranch), "\x09unknown version");
+  EXPECT_TRUE(store_db->db()->Write(sync, &damage).ok());
+  rocksdb::WriteBatch batch;
+  batch.Put(queue_db->queue(), store::QueueKey(first), kUndecodable);
+  batch.Put(queue_db->queue(), store::QueueKey(first + 1), queue::EncodeMessage(message));
+  batch.Put(queue_db->meta(), "queue.next_id", store::QueueKey(first + 2));
+  EXPECT_TRUE(queue_db->db()->Write(sync, &batch).ok());
   return {first, first + 1};
+}
+
+// Stops nothing: REQUIRES the server is not running on `data_dir`. Leaves one accepted, unapplied
+// message of `quantity` units of kGoodBarcode where an earlier version kept its queue: in the data
+// directory's own database, with its queue.next_id there.
+void LeaveMessageInTheOldQueue(const std::string& data_dir, int64_t quantity) {
+  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(data_dir, store::EngineLayout::kStore);
+  if (store_db == nullptr) return;
+  queue::Message message;
+  message.enqueued_at_us = 1'717'236'000'000'000;
+  domain::Position item;
+  item.barcode = kGoodBarcode;
+  item.branch = kBranch;
+  item.product_name = "Café";
+  item.quantity_milli = quantity * 1000;
+  item.updated_at_us = 1'717'300'000'000'000;  // newer than every position the tests send
+  message.items.push_back(item);
+  rocksdb::WriteBatch batch;
+  batch.Put(store_db->queue(), store::QueueKey(1000), queue::EncodeMessage(message));
+  batch.Put(store_db->meta(), "queue.next_id", store::QueueKey(1001));
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  EXPECT_TRUE(store_db->db()->Write(sync, &batch).ok());
 }
 
 std::size_t Occurrences(const std::string& text, const std::string& needle) {
@@ -90,6 +125,33 @@ class DeadLetterTest : public InventoryServerTest {
   int64_t DlqTotal() { return Int(ListDlq().at("total")); }
   int64_t FilaDlq() { return Int(client_->Get("/v1/fila").json().at("dlq")); }
 };
+
+// A data directory of an earlier version, whose queue still held a message: the server moves it
+// into the queue's own database at start and applies it; the old place is left empty.
+TEST_F(DeadLetterTest, AMessageLeftInTheQueueOfAnEarlierVersionIsMovedAndApplied) {
+  ASSERT_EQ(client_->Post("/v1/posicoes", Body({SeedItem(kGoodBarcode, kBranch, 7, "2024-06-01 09:00:00")})).status, 202);
+  ASSERT_TRUE(WaitQuantity(kGoodBarcode, kBranch, 7));
+  ASSERT_EQ(server_->Terminate(), 0) << server_->output();
+  LeaveMessageInTheOldQueue(server_->data_dir(), 11);
+  Restart();
+  ASSERT_TRUE(WaitQuantity(kGoodBarcode, kBranch, 11)) << server_->output();
+  ASSERT_TRUE(WaitDrained());
+  EXPECT_NE(server_->output().find("moved 1 queued messages"), std::string::npos) << server_->output();
+  // New messages get ids after the moved one's.
+  ASSERT_EQ(server_->Terminate(), 0) << server_->output();
+  std::unique_ptr<store::RocksEngine> queue_db =
+      OpenEngine(queue::QueueDatabaseDir(server_->data_dir()), store::EngineLayout::kQueue);
+  ASSERT_NE(queue_db, nullptr);
+  std::string next;
+  ASSERT_TRUE(queue_db->db()->Get(rocksdb::ReadOptions(), queue_db->meta(), "queue.next_id", &next).ok());
+  EXPECT_GE(store::DecodeQueueKey(next), 1001u);
+  queue_db.reset();
+  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(server_->data_dir(), store::EngineLayout::kStore);
+  ASSERT_NE(store_db, nullptr);
+  std::unique_ptr<rocksdb::Iterator> old_rows(store_db->db()->NewIterator(rocksdb::ReadOptions(), store_db->queue()));
+  old_rows->SeekToFirst();
+  EXPECT_FALSE(old_rows->Valid());
+}
 
 TEST_F(DeadLetterTest, PoisonMessagesAreDeadLetteredListedReplayedDroppedAndAudited) {
   ASSERT_EQ(client_->Post("/v1/posicoes", Body({SeedItem(kGoodBarcode, kBranch, 7, "2024-06-01 09:00:00")})).status, 202);

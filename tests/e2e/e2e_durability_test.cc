@@ -1,6 +1,7 @@
 // End to end: restarts, crashes (kill -9) and graceful shutdown never lose an acknowledged write.
 #include <fstream>
 
+#include "common/limits.h"
 #include "e2e/support/fixture.h"
 
 namespace estoque::e2e {
@@ -61,7 +62,12 @@ TEST_F(DurabilityTest, KillNineRightAfter202LosesNothing) {
   ASSERT_TRUE(WaitDrained());
   auto fila = client_->Get("/v1/fila").json();
   EXPECT_EQ(fila.at("aplicadas").to_number<int64_t>(), kMessages * kItemsPerMessage);  // exactly once
-  EXPECT_EQ(fila.at("descartadas_mais_antigas").to_number<int64_t>(), 0);
+  // A message applied just before the kill whose deletion from the queue's database was not yet
+  // written is delivered again: its items are then not newer than what is stored and count as
+  // dropped, never as applied twice. At most the batch the worker had in hand.
+  const int64_t dropped = fila.at("descartadas_mais_antigas").to_number<int64_t>();
+  EXPECT_LE(dropped, static_cast<int64_t>(limits::kApplyBatchMessagesDefault) * kItemsPerMessage);
+  EXPECT_EQ(dropped % kItemsPerMessage, 0);
   for (int m = 0; m < kMessages; m += 7) {
     auto r = client_->Get("/v1/posicoes/" + Barcode(m * kItemsPerMessage) + "/1001");
     ASSERT_EQ(r.status, 200) << m;

@@ -1,6 +1,7 @@
 // The online backup end to end inside one process, on a real RocksDB: Snapshotter (checkpoint +
 // stream), the stream decoded into a BackupDirWriter, then RestoreBackup into a new data
-// directory that opens with what was written before the checkpoint and nothing after. And every
+// directory that opens with what was written before the checkpoint and nothing after, and with
+// the waiting messages of the queue's own database. And every
 // refusal of a restore: a non-empty or held data directory, a damaged, incomplete or foreign
 // backup.
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "backup/backup_writer.h"
 #include "backup/restore.h"
 #include "backup/snapshotter.h"
+#include "queue/queue_rows.h"
 #include "store/rocksdb_engine.h"
 #include "support/temp_dir.h"
 
@@ -114,6 +116,40 @@ TEST_F(BackupRestoreTest, RestoredCopyHoldsEveryWriteBeforeTheCheckpointAndNoneA
   }
   EXPECT_EQ(Get(*copy, "after"), std::nullopt);
   EXPECT_EQ(Get(*engine_, "after"), "not in the backup");
+}
+
+TEST_F(BackupRestoreTest, TheQueueDatabasesWaitingMessagesAndDeadLettersAreInTheBackup) {
+  store::EngineOptions options;
+  options.data_dir = queue::QueueDatabaseDir(data_dir_);
+  options.layout = store::EngineLayout::kQueue;
+  options.block_cache_bytes = 1 << 20;
+  options.row_cache_bytes = 0;
+  Result<std::unique_ptr<store::RocksEngine>> queue_db = store::RocksEngine::Open(options);
+  ASSERT_TRUE(queue_db.ok()) << queue_db.status().ToString();
+  queue::QueueRows waiting;
+  waiting.messages = {{store::QueueKey(7), "message seven"}, {store::QueueKey(8), "message eight"}};
+  waiting.dead_letters = {{store::QueueKey(3), "dead letter three"}};
+  waiting.next_id = store::QueueKey(9);
+  ASSERT_TRUE(queue::WriteQueueRows(waiting, queue_db->get()).ok());
+  snapshotter_.reset();
+  Result<std::unique_ptr<Snapshotter>> snapshotter = Snapshotter::Open(engine_.get(), queue_db->get());
+  ASSERT_TRUE(snapshotter.ok()) << snapshotter.status().ToString();
+  snapshotter_ = std::move(*snapshotter);
+  MakeBackup(10);
+  // The live data directory's own queue families stay empty: only the copy gets the rows.
+  Result<queue::QueueRows> live = queue::ReadQueueRows(*engine_);
+  ASSERT_TRUE(live.ok());
+  EXPECT_TRUE(live->empty());
+
+  ASSERT_TRUE(RestoreBackup(backup_dir_, restored_dir_).ok());
+  std::unique_ptr<store::RocksEngine> copy = OpenEngine(restored_dir_);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(Get(*copy, "k9"), std::string(100, 'j'));
+  Result<queue::QueueRows> restored = queue::ReadQueueRows(*copy);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->messages, waiting.messages);
+  EXPECT_EQ(restored->dead_letters, waiting.dead_letters);
+  EXPECT_EQ(restored->next_id, waiting.next_id);
 }
 
 TEST_F(BackupRestoreTest, OneBackupAtATime) {
