@@ -71,6 +71,13 @@ enum class Access {
 // that rewriting. Reads of these families are range scans of one product-branch or branch and
 // bloom-filtered Gets, which 8 files cost little more than 4 (measured: docs/BENCHMARKS.md).
 constexpr int kLevel0FilesBeforeCompactionWide = 8;
+// The ledger families, written fastest (one entry per sale line), merge 16 at a time: half the
+// rewriting again. Their range scans merge one iterator per level-0 file, which costs
+// microseconds. The write slowdown and stop, RocksDB's 20 and 36 files, are raised to keep the
+// same room above the trigger while a 16-file compaction runs.
+constexpr int kLevel0FilesBeforeCompactionLedger = 16;
+constexpr int kLevel0FilesSlowdownLedger = 32;
+constexpr int kLevel0FilesStopLedger = 48;
 
 // The key up to and including its `delimiters`-th 0x00 byte (the whole key if it has fewer):
 // "barcode\0branch\0" of a ledger key (2), "branch\0" of a ledger_by_branch key (1). Used only
@@ -162,7 +169,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const EngineOptions& options,
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   }
   if (access == Access::kAppendPerPrefix) {
-    family.level0_file_num_compaction_trigger = kLevel0FilesBeforeCompactionWide;
+    family.level0_file_num_compaction_trigger = kLevel0FilesBeforeCompactionLedger;
+    family.level0_slowdown_writes_trigger = kLevel0FilesSlowdownLedger;
+    family.level0_stop_writes_trigger = kLevel0FilesStopLedger;
     assert(hint_delimiters >= 1 && hint_delimiters <= 2);
     family.memtable_factory = by_delimited[hint_delimiters];
   }
