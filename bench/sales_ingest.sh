@@ -16,8 +16,10 @@
 # always this build's), reported as kind "base".
 # BEFORE_ESTOQUE=path/to/estoque adds, per round, a sales run on that binary's server (an older
 # build of this code, to compare a change side by side), reported as kind "before".
+# POSITIONS=0 skips this build's positions runs (with BASELINE_ESTOQUE, to compare sales with the
+# core issue's positions only).
 # Usage: bench/sales_ingest.sh   (env: RUNS=3 CONNS=64 DURATION=10 FRESHNESS_EVERY=0 BUILD=build
-#        SERVER_ARGS=... BEFORE_ESTOQUE=... BASELINE_ESTOQUE=...)
+#        SERVER_ARGS=... BEFORE_ESTOQUE=... BASELINE_ESTOQUE=... POSITIONS=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -82,12 +84,13 @@ median() {  # median KIND KEY: the median of KEY over KIND's runs
 
 RESULTS=()
 for round in $(seq 1 "$RUNS"); do
-  run_one posicoes
+  [ "${POSITIONS:-1}" = 0 ] || run_one posicoes
   run_one vendas
   [ -z "${BEFORE_ESTOQUE:-}" ] || run_one vendas before "$BEFORE_ESTOQUE"
   [ -z "${BASELINE_ESTOQUE:-}" ] || run_one posicoes base "$BASELINE_ESTOQUE" baseline
 done
-KINDS=(posicoes vendas)
+KINDS=(vendas)
+[ "${POSITIONS:-1}" = 0 ] || KINDS=(posicoes vendas)
 [ -z "${BEFORE_ESTOQUE:-}" ] || KINDS+=(before)
 [ -z "${BASELINE_ESTOQUE:-}" ] || KINDS+=(base)
 echo "medians over $RUNS runs each (C=$CONNS, ${DURATION} s):"
@@ -98,9 +101,11 @@ for kind in "${KINDS[@]}"; do
   done
   echo
 done
-ratio=$(awk -v s="$(median vendas applied_items_per_s)" -v p="$(median posicoes applied_items_per_s)" \
-  'BEGIN {printf "%.2f", s / p}')
-echo "vendas / posicoes (applied items/s): $ratio"
+if [ "${POSITIONS:-1}" != 0 ]; then
+  ratio=$(awk -v s="$(median vendas applied_items_per_s)" -v p="$(median posicoes applied_items_per_s)" \
+    'BEGIN {printf "%.2f", s / p}')
+  echo "vendas / posicoes (applied items/s): $ratio"
+fi
 if [ -n "${BEFORE_ESTOQUE:-}" ]; then
   awk -v s="$(median vendas applied_items_per_s)" -v b="$(median before applied_items_per_s)" \
     'BEGIN {printf "vendas / before vendas (applied items/s): %.2f\n", s / b}'
