@@ -33,8 +33,11 @@
 namespace estoque::app {
 namespace {
 
-// The queue's database holds messages for milliseconds: a small read cache is plenty.
+// The queue's database holds messages for milliseconds: a small read cache is plenty, and small
+// memtables (a message and its deletion meet in one, and a flush drops both; RocksDB also
+// preallocates each WAL file at about this size).
 constexpr std::size_t kQueueBlockCacheBytes = 8ull << 20;
+constexpr std::size_t kQueueWriteBufferBytes = 8ull << 20;
 
 sigset_t TerminationSignals() {
   sigset_t set;
@@ -135,6 +138,7 @@ int RunServe(const ServeConfig& config) {
   queue_engine_options.data_dir = queue::QueueDatabaseDir(config.data_dir);
   queue_engine_options.layout = store::EngineLayout::kQueue;
   queue_engine_options.block_cache_bytes = kQueueBlockCacheBytes;
+  queue_engine_options.write_buffer_bytes = kQueueWriteBufferBytes;
   queue_engine_options.row_cache_bytes = 0;
   auto queue_engine = store::RocksEngine::Open(queue_engine_options);
   if (!queue_engine.ok()) return Fail(queue_engine.status(), "opening the queue's database");

@@ -50,10 +50,7 @@ Status RocksCatalog::Load() {
         return Status::Corruption("products/" + entry.product.barcode + ": " + decoded.message());
       }
       entry.folded_name = FoldForSearch(entry.product.name);
-      std::string key = entry.product.barcode;
-      auto [slot, inserted] = products_.emplace(std::move(key), std::move(entry));
-      assert(inserted);
-      product_order_.emplace(slot->first, &slot->second);
+      InstallLocked(std::move(entry));
     }
     if (!it->status().ok()) return store::FromRocks(it->status(), "load products");
   }
@@ -102,6 +99,8 @@ RocksCatalog::ProductEntry RocksCatalog::MakeEntry(Product product) {
 }
 
 void RocksCatalog::InstallLocked(ProductEntry entry) {
+  hot_.insert_or_assign(entry.product.barcode,
+                        HotFields{entry.product.unit, entry.product.min_stock_milli});
   const auto stored = products_.find(entry.product.barcode);
   if (stored != products_.end()) {
     stored->second = std::move(entry);
@@ -187,6 +186,7 @@ Status RocksCatalog::DeleteProduct(std::string_view barcode) {
   std::unique_lock lock(mutex_);
   const auto stored = products_.find(barcode);
   product_order_.erase(stored->first);
+  hot_.erase(stored->first);
   products_.erase(stored);
   return Status::Ok();
 }
@@ -279,15 +279,15 @@ Status RocksCatalog::RegisterMentioned(const std::vector<Mention>& mentions) {
 
 int64_t RocksCatalog::DefaultMinStock(std::string_view barcode) {
   std::shared_lock lock(mutex_);
-  const auto stored = products_.find(barcode);
-  return stored == products_.end() ? 0 : stored->second.product.min_stock_milli;
+  const auto stored = hot_.find(barcode);
+  return stored == hot_.end() ? 0 : stored->second.min_stock_milli;
 }
 
 std::optional<domain::Unit> RocksCatalog::UnitOf(std::string_view barcode) {
   std::shared_lock lock(mutex_);
-  const auto stored = products_.find(barcode);
-  if (stored == products_.end()) return std::nullopt;
-  return stored->second.product.unit;
+  const auto stored = hot_.find(barcode);
+  if (stored == hot_.end()) return std::nullopt;
+  return stored->second.unit;
 }
 
 std::string RocksCatalog::NameOf(std::string_view barcode) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <unordered_map>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "catalog/catalog.h"
 #include "store/rocksdb_engine.h"
 
@@ -102,6 +104,14 @@ class RocksCatalog final : public Catalog {
   // products_ in barcode order: views of its keys and pointers to its values (the nodes of an
   // unordered_map never move, even when it rehashes).
   std::map<std::string_view, ProductEntry*> product_order_;
+  // What the ingest path asks of every line (UnitOf on the HTTP threads, DefaultMinStock on the
+  // apply thread), by barcode, in an open-addressing table: one probe of a flat array instead of
+  // a bucket, a node and its key. Mirrors products_.
+  struct HotFields {
+    domain::Unit unit;
+    int64_t min_stock_milli;
+  };
+  boost::unordered_flat_map<std::string, HotFields, Hash, std::equal_to<>> hot_;
   Map<BranchEntry> branches_;
 };
 

@@ -33,6 +33,17 @@ class ByteReader {
     return true;
   }
 
+  // The same, as a view into the buffer (no copy; valid as long as the buffer).
+  template <typename Length>
+  bool View(std::string_view* value) {
+    Length length = 0;
+    if (!Fixed(&length)) return false;
+    if (bytes_.size() - offset_ < length) return Fail();
+    *value = bytes_.substr(offset_, length);
+    offset_ += length;
+    return true;
+  }
+
   std::size_t remaining() const { return bytes_.size() - offset_; }
   bool failed() const { return failed_; }
 

@@ -211,7 +211,10 @@ Status StockTxn::Record(Entry* entry, const domain::Movement& movement) {
 
   AssignLedgerKey(movement, &key_scratch_);
   EncodeLedgerValueTo(movement, &scratch_);
-  batch_.Put(shared_.engine->ledger(), ToSlice(key_scratch_), ToSlice(scratch_));
+  AppendFixed<uint32_t>(&entry->ledger_rows, static_cast<uint32_t>(key_scratch_.size()));
+  entry->ledger_rows.append(key_scratch_);
+  AppendFixed<uint32_t>(&entry->ledger_rows, static_cast<uint32_t>(scratch_.size()));
+  entry->ledger_rows.append(scratch_);
   if (movement.is_count()) counts_written_.insert(key_scratch_);
   if (IsBranchIndexGroupable(movement)) {
     AddToIndexGroup(movement);
@@ -275,6 +278,18 @@ void StockTxn::WriteIndexGroups() {
   }
 }
 
+void StockTxn::PutLedgerRows(const Entry& entry) {
+  ByteReader reader(entry.ledger_rows);
+  std::string_view key;
+  std::string_view value;
+  while (reader.remaining() > 0) {
+    reader.View<uint32_t>(&key);
+    reader.View<uint32_t>(&value);
+    assert(!reader.failed());  // written by Record
+    batch_.Put(shared_.engine->ledger(), ToSlice(key), ToSlice(value));
+  }
+}
+
 void StockTxn::MarkSeen(std::string_view branch) {
   auto found = seen_.find(std::string(branch));
   if (found == seen_.end()) seen_.emplace(std::string(branch), now_us_);
@@ -296,6 +311,8 @@ Status StockTxn::Commit(bool sync) {
     return next.emplace(branch, current).first->second;
   };
 
+  // The ledger rows, one product-branch after another (see Entry::ledger_rows).
+  for (const std::unique_ptr<Entry>& owned : entries_) PutLedgerRows(*owned);
   for (const std::unique_ptr<Entry>& owned : entries_) {
     Entry& entry = *owned;
     if (!entry.dirty) continue;

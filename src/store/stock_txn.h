@@ -72,6 +72,11 @@ class StockTxn {
     // Non-count movements recorded by this txn (event time, effect): not yet in RocksDB, so a
     // count re-basing in this txn adds them to what it reads.
     std::vector<std::pair<int64_t, int64_t>> pending_deltas;
+    // The ledger rows this txn recorded for the product-branch, in Record order: repeated
+    // { u32 key_len | key | u32 value_len | value }. Commit puts them one product-branch after
+    // another, so that each memtable insert lands next to the previous one (a warm splice and warm
+    // nodes) instead of hopping between product-branches in the order the lines came.
+    std::string ledger_rows;
   };
 
   // `expected_entries`: product-branches the txn will probably touch (sizes its tables once).
@@ -131,6 +136,8 @@ class StockTxn {
   void AddToIndexGroup(const domain::Movement& movement);
   // Puts one branch index entry per group.
   void WriteIndexGroups();
+  // Puts the ledger rows `entry` holds (Entry::ledger_rows) into the batch.
+  void PutLedgerRows(const Entry& entry);
 
   TxnShared shared_;
   int64_t now_us_;

@@ -345,12 +345,20 @@ class DiskFullTest : public ::testing::Test {
 
 // The usual path: writes stop at the free-space minimum, before RocksDB ever meets ENOSPC.
 TEST_F(DiskFullTest, WritesGet507ReadsGoOnAndWritesComeBackWhenSpaceReturns) {
-  StartOnTmpfs("64m", "4");  // RocksDB takes about 40 MiB of it at start (WAL preallocation)
+  // RocksDB takes about 50 MiB of it at start (WAL preallocation of the store's and the queue's
+  // databases).
+  StartOnTmpfs("96m", "4");
   if (IsSkipped()) return;
   const std::string output = FillAndRecover(/*items_per_request=*/50);
-  // Logged once per change, not per refused request.
-  EXPECT_EQ(CountOf(output, "below the minimum"), 1) << output;
-  EXPECT_EQ(CountOf(output, "writes accepted"), 1) << output;
+  // Logged once per change, not per refused request, by each monitor that saw it: the data
+  // directory's and the queue's database's (<data>/queue) watch the same disk, every 100 ms, and
+  // the first to see it refuses the writes, so the other may never have looked in between.
+  const int below = CountOf(output, "below the minimum");
+  EXPECT_GE(below, 1) << output;
+  EXPECT_LE(below, 2) << output;
+  EXPECT_LE(CountOf(output, disk_ + ", below the minimum"), 1) << output;
+  EXPECT_LE(CountOf(output, disk_ + "/queue, below the minimum"), 1) << output;
+  EXPECT_EQ(CountOf(output, "writes accepted"), below) << output;
 }
 
 // Without the minimum (--min-free-disk-mb 0), RocksDB itself runs out of space: its write
@@ -365,9 +373,14 @@ TEST_F(DiskFullTest, RocksDbOutOfSpaceIsAnswered507AndRecovered) {
   const std::string output = FillAndRecover(/*items_per_request=*/1000,
                                             /*restart_may_be_required=*/true);
   EXPECT_NE(output.find("No space left on device"), std::string::npos) << output;
-  EXPECT_EQ(CountOf(output, "RocksDB stopped writes"), 1) << output;
-  EXPECT_EQ(CountOf(output, "RocksDB resumed writes") + CountOf(output, "restart the server"), 1)
-      << output;
+  // Once per database that met the full disk (the store's, the queue's or both), then resumed or
+  // asking for the restart.
+  const int stopped = CountOf(output, "RocksDB stopped writes");
+  EXPECT_GE(stopped, 1) << output;
+  EXPECT_LE(stopped, 2) << output;
+  const int ended = CountOf(output, "RocksDB resumed writes") + CountOf(output, "restart the server");
+  EXPECT_GE(ended, 1) << output;
+  EXPECT_LE(ended, stopped) << output;
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "queue/message_codec.h"
 #include "queue/queue_rows.h"
 #include "store/rocksdb_engine.h"
+#include "support/test_engine.h"
 
 namespace estoque::e2e {
 namespace {
@@ -30,22 +31,15 @@ constexpr const char* kDamagedBarcode = "78900301";  // its stock value is made 
 constexpr const char* kGoodBarcode = "78900302";
 const std::string kUndecodable("\x02junk", 5);  // version 2, then truncated
 
-std::unique_ptr<store::RocksEngine> OpenEngine(const std::string& dir, store::EngineLayout layout) {
-  store::EngineOptions options;
-  options.data_dir = dir;
-  options.layout = layout;
-  Result<std::unique_ptr<store::RocksEngine>> opened = store::RocksEngine::Open(options);
-  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-  return opened.ok() ? std::move(*opened) : nullptr;
-}
+using test_support::OpenTestEngine;
 
 // Stops nothing: REQUIRES the server is not running on `data_dir`. Writes the two poison messages
 // into the queue's database with the next two queue ids (advancing queue.next_id like the queue
 // does) and damages the stock value the second one needs. Returns their ids.
 std::pair<uint64_t, uint64_t> InjectPoison(const std::string& data_dir) {
   std::unique_ptr<store::RocksEngine> queue_db =
-      OpenEngine(queue::QueueDatabaseDir(data_dir), store::EngineLayout::kQueue);
-  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(data_dir, store::EngineLayout::kStore);
+      OpenTestEngine(queue::QueueDatabaseDir(data_dir), store::EngineLayout::kQueue);
+  std::unique_ptr<store::RocksEngine> store_db = OpenTestEngine(data_dir, store::EngineLayout::kStore);
   if (queue_db == nullptr || store_db == nullptr) return {0, 0};
   std::string next;
   EXPECT_TRUE(queue_db->db()->Get(rocksdb::ReadOptions(), queue_db->meta(), "queue.next_id", &next).ok());
@@ -78,7 +72,7 @@ std::pair<uint64_t, uint64_t> InjectPoison(const std::string& data_dir) {
 // message of `quantity` units of kGoodBarcode where an earlier version kept its queue: in the data
 // directory's own database, with its queue.next_id there.
 void LeaveMessageInTheOldQueue(const std::string& data_dir, int64_t quantity) {
-  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(data_dir, store::EngineLayout::kStore);
+  std::unique_ptr<store::RocksEngine> store_db = OpenTestEngine(data_dir, store::EngineLayout::kStore);
   if (store_db == nullptr) return;
   queue::Message message;
   message.enqueued_at_us = 1'717'236'000'000'000;
@@ -140,13 +134,13 @@ TEST_F(DeadLetterTest, AMessageLeftInTheQueueOfAnEarlierVersionIsMovedAndApplied
   // New messages get ids after the moved one's.
   ASSERT_EQ(server_->Terminate(), 0) << server_->output();
   std::unique_ptr<store::RocksEngine> queue_db =
-      OpenEngine(queue::QueueDatabaseDir(server_->data_dir()), store::EngineLayout::kQueue);
+      OpenTestEngine(queue::QueueDatabaseDir(server_->data_dir()), store::EngineLayout::kQueue);
   ASSERT_NE(queue_db, nullptr);
   std::string next;
   ASSERT_TRUE(queue_db->db()->Get(rocksdb::ReadOptions(), queue_db->meta(), "queue.next_id", &next).ok());
   EXPECT_GE(store::DecodeQueueKey(next), 1001u);
   queue_db.reset();
-  std::unique_ptr<store::RocksEngine> store_db = OpenEngine(server_->data_dir(), store::EngineLayout::kStore);
+  std::unique_ptr<store::RocksEngine> store_db = OpenTestEngine(server_->data_dir(), store::EngineLayout::kStore);
   ASSERT_NE(store_db, nullptr);
   std::unique_ptr<rocksdb::Iterator> old_rows(store_db->db()->NewIterator(rocksdb::ReadOptions(), store_db->queue()));
   old_rows->SeekToFirst();

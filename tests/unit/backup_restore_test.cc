@@ -22,6 +22,7 @@
 #include "queue/queue_rows.h"
 #include "store/rocksdb_engine.h"
 #include "support/temp_dir.h"
+#include "support/test_engine.h"
 
 namespace estoque::backup {
 namespace {
@@ -30,14 +31,7 @@ namespace fs = std::filesystem;
 using estoque::test_support::TempDir;
 
 std::unique_ptr<store::RocksEngine> OpenEngine(const std::string& dir) {
-  store::EngineOptions options;
-  options.data_dir = dir;
-  options.block_cache_bytes = 8 << 20;
-  options.row_cache_bytes = 0;
-  options.write_buffer_bytes = 1 << 20;
-  Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  return engine.ok() ? std::move(*engine) : nullptr;
+  return test_support::OpenTestEngine(dir);
 }
 
 void Put(store::RocksEngine& engine, const std::string& key, const std::string& value) {
@@ -119,20 +113,16 @@ TEST_F(BackupRestoreTest, RestoredCopyHoldsEveryWriteBeforeTheCheckpointAndNoneA
 }
 
 TEST_F(BackupRestoreTest, TheQueueDatabasesWaitingMessagesAndDeadLettersAreInTheBackup) {
-  store::EngineOptions options;
-  options.data_dir = queue::QueueDatabaseDir(data_dir_);
-  options.layout = store::EngineLayout::kQueue;
-  options.block_cache_bytes = 1 << 20;
-  options.row_cache_bytes = 0;
-  Result<std::unique_ptr<store::RocksEngine>> queue_db = store::RocksEngine::Open(options);
-  ASSERT_TRUE(queue_db.ok()) << queue_db.status().ToString();
+  std::unique_ptr<store::RocksEngine> queue_db =
+      test_support::OpenTestEngine(queue::QueueDatabaseDir(data_dir_), store::EngineLayout::kQueue);
+  ASSERT_NE(queue_db, nullptr);
   queue::QueueRows waiting;
   waiting.messages = {{store::QueueKey(7), "message seven"}, {store::QueueKey(8), "message eight"}};
   waiting.dead_letters = {{store::QueueKey(3), "dead letter three"}};
   waiting.next_id = store::QueueKey(9);
-  ASSERT_TRUE(queue::WriteQueueRows(waiting, queue_db->get()).ok());
+  ASSERT_TRUE(queue::WriteQueueRows(waiting, queue_db.get()).ok());
   snapshotter_.reset();
-  Result<std::unique_ptr<Snapshotter>> snapshotter = Snapshotter::Open(engine_.get(), queue_db->get());
+  Result<std::unique_ptr<Snapshotter>> snapshotter = Snapshotter::Open(engine_.get(), queue_db.get());
   ASSERT_TRUE(snapshotter.ok()) << snapshotter.status().ToString();
   snapshotter_ = std::move(*snapshotter);
   MakeBackup(10);

@@ -13,24 +13,14 @@
 #include "queue/queue_rows.h"
 #include "store/rocksdb_engine.h"
 #include "support/temp_dir.h"
+#include "support/test_engine.h"
 
 namespace estoque::queue {
 namespace {
 
+using estoque::test_support::OpenTestEngine;
 using estoque::test_support::TempDir;
 using namespace std::chrono_literals;
-
-std::unique_ptr<store::RocksEngine> OpenEngine(const std::string& dir, store::EngineLayout layout) {
-  store::EngineOptions options;
-  options.data_dir = dir;
-  options.layout = layout;
-  options.block_cache_bytes = 8 << 20;
-  options.row_cache_bytes = 0;
-  options.write_buffer_bytes = 1 << 20;
-  Result<std::unique_ptr<store::RocksEngine>> engine = store::RocksEngine::Open(options);
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  return engine.ok() ? std::move(*engine) : nullptr;
-}
 
 Message MakeMessage(int tag) {
   Message message;
@@ -64,7 +54,7 @@ class QueueRowsTest : public ::testing::Test {
   // The data directory's database with 3 waiting messages (ids 1..3, the 4th was applied and
   // removed) and one dead letter, as an earlier version left it.
   void SetUp() override {
-    store_ = OpenEngine(data_dir_, store::EngineLayout::kStore);
+    store_ = OpenTestEngine(data_dir_);
     ASSERT_NE(store_, nullptr);
     Result<std::unique_ptr<EmbeddedQueue>> old_queue = EmbeddedQueue::Open(store_.get(), {});
     ASSERT_TRUE(old_queue.ok());
@@ -72,7 +62,7 @@ class QueueRowsTest : public ::testing::Test {
     (*old_queue)->Close();
     ASSERT_TRUE(store_->db()->Delete(rocksdb::WriteOptions(), store_->queue(), store::QueueKey(4)).ok());
     ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->dlq(), store::QueueKey(9), "dead").ok());
-    queue_db_ = OpenEngine(QueueDatabaseDir(data_dir_), store::EngineLayout::kQueue);
+    queue_db_ = OpenTestEngine(QueueDatabaseDir(data_dir_), store::EngineLayout::kQueue);
     ASSERT_NE(queue_db_, nullptr);
   }
 
