@@ -255,21 +255,31 @@ Result<std::vector<Delivery>> EmbeddedQueue::Receive(std::size_t max_messages,
 }
 
 Status EmbeddedQueue::DeleteRows(std::span<const Delivery> deliveries) {
-  rocksdb::WriteBatch batch;
-  for (const Delivery& delivery : deliveries) {
-    batch.Delete(engine_->queue(), store::QueueKey(delivery.id));
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids.swap(undeleted_);
   }
+  for (const Delivery& delivery : deliveries) ids.push_back(delivery.id);
+  rocksdb::WriteBatch batch;
+  for (const uint64_t id : ids) batch.Delete(engine_->queue(), store::QueueKey(id));
   // Not synced: a lost deletion only means a redelivery after a crash (at least once), and the
-  // newer-wins rule makes re-applying a message harmless.
-  return engine_->Write(rocksdb::WriteOptions(), &batch, "acknowledge");
+  // identities of a message's effects make re-applying it harmless.
+  Status written = engine_->Write(rocksdb::WriteOptions(), &batch, "acknowledge");
+  if (!written.ok()) {
+    // Tried again with the next acknowledgement (or, after a restart, the message comes again).
+    std::lock_guard<std::mutex> lock(mutex_);
+    undeleted_.insert(undeleted_.end(), ids.begin(), ids.end());
+  }
+  return written;
 }
 
 Status EmbeddedQueue::Acknowledge(std::span<const Delivery> deliveries) {
   if (deliveries.empty()) return Status::Ok();
-  if (options_.delete_on_acknowledge) {
-    Status deleted = DeleteRows(deliveries);
-    if (!deleted.ok()) return deleted;
-  }
+  // The messages leave the queue's memory even when their rows could not be deleted now (a full
+  // disk): they were applied, and must not hold the queue's depth up.
+  Status deleted;
+  if (options_.delete_on_acknowledge) deleted = DeleteRows(deliveries);
   std::lock_guard<std::mutex> lock(mutex_);
   for (const Delivery& delivery : deliveries) {
     // Acknowledgements normally come in id order, so the front is the common case.
@@ -284,7 +294,7 @@ Status EmbeddedQueue::Acknowledge(std::span<const Delivery> deliveries) {
     unacked_bytes_ -= it->encoded_bytes;
     unacked_.erase(it);
   }
-  return Status::Ok();
+  return deleted;
 }
 
 QueueStats EmbeddedQueue::Stats() const {

@@ -115,6 +115,9 @@ class EmbeddedQueue final : public MessageQueue {
   // Durable and not yet acknowledged (handed out or not): drives depth, bytes and oldest age.
   std::deque<Unacked> unacked_;          // id order
   std::size_t unacked_bytes_ = 0;
+  // Ids acknowledged whose rows could not be deleted yet (the write was refused): deleted with the
+  // next acknowledgement (delete_on_acknowledge only).
+  std::vector<uint64_t> undeleted_;
   uint64_t next_id_ = 1;                 // committer only (and Open, before it starts)
   uint64_t enqueued_total_ = 0;
   uint64_t commits_total_ = 0;

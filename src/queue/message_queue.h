@@ -45,9 +45,11 @@ class MessageQueue {
   virtual Result<std::vector<Delivery>> Receive(std::size_t max_messages,
                                                 std::chrono::milliseconds wait) = 0;
 
-  // Marks `deliveries` as done so they are never delivered again. For the embedded backend the
-  // store already removed them in the atomic write that applied them (ConsumedInApply), and this
-  // only releases their in-memory accounting.
+  // Marks `deliveries` as done so they are never delivered again. The embedded queue deletes their
+  // rows here (or, when the store removed them in the write that applied them, only releases
+  // their in-memory accounting); if the deletion fails (a full disk) they still leave the queue's
+  // memory and depth, the error is returned, the deletion is tried again with the next call, and
+  // a restart before that delivers them again (harmless: their effects have identities).
   virtual Status Acknowledge(std::span<const Delivery> deliveries) = 0;
 
   virtual QueueStats Stats() const = 0;
