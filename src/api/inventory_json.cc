@@ -27,7 +27,7 @@ ApiError NotAnObject(std::string_view what) {
 std::optional<std::string> ReadId(FieldReader& reader, std::string_view name) {
   std::optional<std::string> id = reader.String(name, true);
   if (id.has_value() && !domain::IsValidId(*id)) {
-    reader.Fail(name, "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :");
+    reader.Fail(name, std::string(domain::kInvalidIdReason));
     return std::nullopt;
   }
   return id;
@@ -202,7 +202,7 @@ ApiResult<std::vector<domain::Movement>> DecodeMovementsBody(
     std::optional<std::string> origin = reader.String("origem", false);
     if (origin.has_value()) {
       if (!domain::IsValidId(*origin)) {
-        reader.Fail("origem", "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :");
+        reader.Fail("origem", std::string(domain::kInvalidIdReason));
         origin.reset();
       } else {
         for (std::string_view derived : kDerivedOrigins) {

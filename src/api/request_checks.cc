@@ -70,7 +70,7 @@ bool CheckId(RouteRequest& request, Responder& respond, std::string_view field,
   if (domain::IsValidId(value)) return true;
   RespondError(respond, request.http,
                InvalidParameter(std::string(field),
-                                "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :"));
+                                std::string(domain::kInvalidIdReason)));
   return false;
 }
 

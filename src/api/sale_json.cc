@@ -130,7 +130,7 @@ class SaleDecoder {
     };
     const std::optional<std::string_view> id = RootString(id_, kFieldId, fail);
     if (id.has_value() && !domain::IsValidId(*id)) {
-      fail(kFieldId, "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :");
+      fail(kFieldId, std::string(domain::kInvalidIdReason));
     }
     std::optional<std::string_view> branch = RootString(branch_, kFieldBranch, fail);
     if (branch.has_value()) {

@@ -36,8 +36,11 @@ struct SaleCancel {
 };
 
 // Limits of a sale id: 1..64 chars of [A-Za-z0-9_.:-] (also used for movement, transfer and
-// reservation ids).
+// reservation ids, and origins).
 inline constexpr std::size_t kIdCharsMax = 64;
 bool IsValidId(std::string_view id);
+// The reason an error names for an id IsValidId refuses.
+inline constexpr std::string_view kInvalidIdReason =
+    "must be 1 to 64 characters of A-Z a-z 0-9 _ - . :";
 
 }  // namespace estoque::domain
