@@ -106,8 +106,8 @@ class Record {
           break;
         }
         case ondemand::json_type::number: {
-          const std::string_view text = json::TrimToken(value.raw_json_token());
-          if (!json::IsJsonNumberText(text)) return simdjson::NUMBER_ERROR;
+          std::string_view text;
+          if (auto error = json::ReadNumberText(value, &text)) return error;
           member.text.assign(text);
           break;
         }

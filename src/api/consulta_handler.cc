@@ -139,8 +139,8 @@ ApiResult<ConsultaPayload> ParseConsulta(std::string_view body) {
       if (auto error = json::ValidateValue(value, 2)) return invalid_json(error);
       continue;
     }
-    const std::string_view text = json::TrimToken(value.raw_json_token());
-    if (!json::IsJsonNumberText(text)) return invalid_json(simdjson::NUMBER_ERROR);
+    std::string_view text;
+    if (auto error = json::ReadNumberText(value, &text)) return invalid_json(error);
     payload.scan_count_text = std::string(text);
   }
   if (auto error = json::CheckDocumentEnd(document)) return invalid_json(error);

@@ -66,6 +66,11 @@ simdjson::error_code ReadKey(ondemand::field& field, std::string_view* key) {
   return field.unescaped_key().get(*key);
 }
 
+simdjson::error_code ReadNumberText(simdjson::ondemand::value& value, std::string_view* text) {
+  *text = TrimToken(value.raw_json_token());
+  return IsJsonNumberText(*text) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+}
+
 bool IsJsonNumberText(std::string_view text) {
   std::size_t i = 0;
   const std::size_t n = text.size();
@@ -124,9 +129,10 @@ simdjson::error_code ValidateValue(ondemand::value value, std::size_t depth) {
       std::string_view text;
       return ReadString(value, &text);
     }
-    case ondemand::json_type::number:
-      return IsJsonNumberText(TrimToken(value.raw_json_token())) ? simdjson::SUCCESS
-                                                                 : simdjson::NUMBER_ERROR;
+    case ondemand::json_type::number: {
+      std::string_view text;
+      return ReadNumberText(value, &text);
+    }
     case ondemand::json_type::boolean: {
       const std::string_view token = TrimToken(value.raw_json_token());
       if (token == "true") return simdjson::SUCCESS;

@@ -31,6 +31,12 @@ std::string_view TrimToken(std::string_view token);
 // True if `text` matches the JSON number grammar (RFC 8259 section 6) exactly.
 bool IsJsonNumberText(std::string_view text);
 
+// The exact text of `value`, a number (its type already checked): its raw token without the
+// trailing whitespace, checked against the JSON number grammar (else NUMBER_ERROR). Quantities are
+// parsed from this text, never through a double ("12.345" must be 12345 milli-units). A view into
+// the document's buffer, valid while the document lives.
+simdjson::error_code ReadNumberText(simdjson::ondemand::value& value, std::string_view* text);
+
 // The text of `value`, which must be a string (else INCORRECT_TYPE), consuming it. Without escapes
 // it is a view into the document's buffer (no copy); otherwise simdjson's unescaped copy. Either
 // way it stays valid while the document lives.

@@ -51,8 +51,9 @@ simdjson::error_code Build(ondemand::value value, std::size_t depth, JsonNode* o
     }
     case ondemand::json_type::number: {
       out->kind = JsonNode::Kind::kNumber;
-      out->text.assign(json::TrimToken(value.raw_json_token()));
-      if (!json::IsJsonNumberText(out->text)) return simdjson::NUMBER_ERROR;
+      std::string_view text;
+      if (auto error = json::ReadNumberText(value, &text)) return error;
+      out->text.assign(text);
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::string: {

@@ -270,9 +270,8 @@ class BodyDecoder {
       problems_.Add(index, kFieldQuantity, "must be a number");
       return json::ValidateValue(value, depth);
     }
-    // The exact token text, never a double: "12.345" must be 12345 milli-units.
-    const std::string_view text = json::TrimToken(value.raw_json_token());
-    if (!json::IsJsonNumberText(text)) return simdjson::NUMBER_ERROR;
+    std::string_view text;
+    if (auto error = json::ReadNumberText(value, &text)) return error;
     Result<int64_t> milli = domain::ParseQuantityMilli(text);
     if (!milli.ok()) {
       problems_.Add(index, kFieldQuantity, milli.status().message());

@@ -53,10 +53,8 @@ simdjson::error_code ReadScalar(ondemand::value& value, std::size_t depth, Scala
       member->kind = ScalarMember::Kind::kString;
       return json::ReadString(value, &member->text);
     case ondemand::json_type::number:
-      // The exact token text, never a double: "12.345" must be 12345 milli-units.
       member->kind = ScalarMember::Kind::kNumber;
-      member->text = json::TrimToken(value.raw_json_token());
-      return json::IsJsonNumberText(member->text) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+      return json::ReadNumberText(value, &member->text);
     case ondemand::json_type::null:
       member->kind = ScalarMember::Kind::kNull;
       return json::ValidateValue(value, depth);
